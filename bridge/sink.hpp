@@ -1,0 +1,25 @@
+// Where a decoded push goes: MQTT, UDP, CSV, stdout. Sinks run on the worker thread, one push at
+// a time; a sink must never block for long (the MQTT sink queues, the CSV sink appends a line)
+// and must never throw: a failing sink logs and counts, the others go on.
+#pragma once
+
+#include <chrono>
+
+#include "decoder/decoder.hpp"
+#include "decoder/push.hpp"
+
+namespace bridge {
+
+struct Delivery {
+    const dlms::Push& push;
+    const dlms::DecodeStats& stats;                      // decoder counters after this push
+    std::chrono::system_clock::time_point received;     // when the push was decoded
+};
+
+class Sink {
+public:
+    virtual ~Sink() = default;
+    virtual void take(const Delivery& delivery) = 0;
+};
+
+}  // namespace bridge

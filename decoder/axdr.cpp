@@ -1,0 +1,121 @@
+#include "decoder/axdr.hpp"
+
+#include <bit>
+#include <cstring>
+
+namespace dlms {
+
+namespace {
+std::size_t fixed_size(Tag t) {
+    switch (t) {
+        case Tag::boolean: case Tag::integer: case Tag::unsigned_: case Tag::enum_: return 1;
+        case Tag::long_: case Tag::long_unsigned: return 2;
+        case Tag::double_long: case Tag::double_long_unsigned: case Tag::float32: return 4;
+        case Tag::long64: case Tag::long64_unsigned: case Tag::float64: return 8;
+        case Tag::date_time: return 12;
+        case Tag::date: return 5;
+        case Tag::time: return 4;
+        default: return 0;
+    }
+}
+
+std::int64_t sign_extend(std::uint64_t v, std::size_t bytes) {
+    const unsigned shift = static_cast<unsigned>(64 - 8 * bytes);
+    return static_cast<std::int64_t>(v << shift) >> shift;
+}
+}  // namespace
+
+Status ValueTree::parse(ByteView data, std::size_t& consumed) {
+    nodes_.clear();
+    data_ = data;
+    ByteReader r(data);
+    auto st = parse_node(r, 0);
+    if (!st) return st;
+    consumed = r.offset();
+    return Ok{};
+}
+
+Status ValueTree::parse_node(ByteReader& r, int depth) {
+    if (depth > kMaxDepth) return make_error(ErrorCode::too_deep, Layer::axdr, r.offset(), "A-XDR nesting deeper than 16");
+    if (nodes_.size() >= kMaxNodes) return make_error(ErrorCode::malformed, Layer::axdr, r.offset(), "more than 4096 A-XDR values");
+    const std::size_t at = r.offset();
+    auto tag_byte = r.u8();
+    if (!tag_byte) return make_error(ErrorCode::truncated, Layer::axdr, at, "A-XDR value missing");
+    const auto tag = static_cast<Tag>(*tag_byte);
+    const std::size_t index = nodes_.size();
+    nodes_.push_back(Node{tag});
+    auto truncated = [&](const char* what) { return make_error(ErrorCode::truncated, Layer::axdr, at, what); };
+
+    switch (tag) {
+        case Tag::null_data:
+            break;
+        case Tag::array:
+        case Tag::structure: {
+            auto n = r.ber_length();
+            if (!n) return truncated("A-XDR container length missing");
+            // Each element takes at least one byte: a count larger than what is left is corrupt.
+            if (*n > r.remaining()) return truncated("A-XDR container claims more elements than bytes left");
+            nodes_[index].count = static_cast<std::uint32_t>(*n);
+            for (std::size_t k = 0; k < *n; ++k) {
+                auto st = parse_node(r, depth + 1);
+                if (!st) return st;
+            }
+            break;
+        }
+        case Tag::octet_string:
+        case Tag::visible_string:
+        case Tag::utf8_string:
+        case Tag::bcd:
+        case Tag::bit_string: {
+            auto n = r.ber_length();
+            if (!n) return truncated("A-XDR string length missing");
+            std::size_t bytes = *n;
+            if (tag == Tag::bit_string) bytes = (*n + 7) / 8;  // the length counts bits
+            if (tag == Tag::bcd) bytes = 1;                    // bcd is a single byte
+            nodes_[index].offset = static_cast<std::uint32_t>(r.offset());
+            if (!r.take(bytes)) return truncated("A-XDR string runs past the end");
+            nodes_[index].count = static_cast<std::uint32_t>(bytes);
+            break;
+        }
+        case Tag::date_time:
+        case Tag::date:
+        case Tag::time: {
+            const std::size_t n = fixed_size(tag);
+            nodes_[index].offset = static_cast<std::uint32_t>(r.offset());
+            nodes_[index].count = static_cast<std::uint32_t>(n);
+            if (!r.take(n)) return truncated("A-XDR date/time runs past the end");
+            break;
+        }
+        case Tag::boolean:
+        case Tag::integer:
+        case Tag::long_:
+        case Tag::double_long:
+        case Tag::long64:
+        case Tag::unsigned_:
+        case Tag::long_unsigned:
+        case Tag::double_long_unsigned:
+        case Tag::long64_unsigned:
+        case Tag::enum_:
+        case Tag::float32:
+        case Tag::float64: {
+            const std::size_t n = fixed_size(tag);
+            auto v = r.be(n);
+            if (!v) return truncated("A-XDR number runs past the end");
+            Node& node = nodes_[index];
+            node.u = *v;
+            if (tag == Tag::integer || tag == Tag::long_ || tag == Tag::double_long || tag == Tag::long64)
+                node.i = sign_extend(*v, n);
+            else
+                node.i = static_cast<std::int64_t>(*v);
+            if (tag == Tag::float32) node.f = std::bit_cast<float>(static_cast<std::uint32_t>(*v));
+            if (tag == Tag::float64) node.f = std::bit_cast<double>(*v);
+            break;
+        }
+        default:
+            return make_error(ErrorCode::unsupported, Layer::axdr, at, "unknown A-XDR type tag");
+    }
+    nodes_[index].end = static_cast<std::uint32_t>(nodes_.size());
+    return Ok{};
+}
+
+}  // namespace dlms

@@ -1,0 +1,181 @@
+#include "decoder/cosem.hpp"
+
+#include "decoder/apdu.hpp"
+
+namespace dlms {
+
+namespace {
+
+bool is_obis(const ValueTree& t, std::size_t i) {
+    return i < t.size() && t[i].tag == Tag::octet_string && t[i].count == 6;
+}
+
+bool printable(ByteView b) {
+    if (b.empty()) return false;
+    for (auto c : b)
+        if (c < 0x20 || c > 0x7E) return false;
+    return true;
+}
+
+bool is_clock(const std::optional<Obis>& o) { return o && o->c() == 1 && o->d() == 0 && o->e() == 0; }
+
+// The raw value of node i. `obis` lets a 12-byte octet-string at a clock object be read as a date-time.
+RawValue raw_value(const ValueTree& t, std::size_t i, const std::optional<Obis>& obis) {
+    const Node& n = t[i];
+    switch (n.tag) {
+        case Tag::null_data: return std::monostate{};
+        case Tag::boolean: return n.u != 0;
+        case Tag::integer: case Tag::long_: case Tag::double_long: case Tag::long64: return n.i;
+        case Tag::unsigned_: case Tag::long_unsigned: case Tag::double_long_unsigned: case Tag::long64_unsigned:
+        case Tag::enum_: return n.u;
+        case Tag::float32: case Tag::float64: return n.f;
+        case Tag::visible_string: case Tag::utf8_string: {
+            auto b = t.bytes(n);
+            return std::string(b.begin(), b.end());
+        }
+        case Tag::date_time:
+            if (auto dt = parse_date_time(t.bytes(n))) return *dt;
+            return OctetString{Bytes(t.bytes(n).begin(), t.bytes(n).end())};
+        case Tag::octet_string: {
+            auto b = t.bytes(n);
+            if (b.size() == 12 && (is_clock(obis) || !obis)) {
+                if (auto dt = parse_date_time(b)) return *dt;
+            }
+            if (printable(b)) return std::string(b.begin(), b.end());
+            return OctetString{Bytes(b.begin(), b.end())};
+        }
+        default: {
+            if (n.is_string()) return OctetString{Bytes(t.bytes(n).begin(), t.bytes(n).end())};
+            return std::monostate{};  // a structure or array as a value: nothing a sensor can show
+        }
+    }
+}
+
+// {scaler, unit}: a structure of an integer and an enum.
+bool scaler_unit(const ValueTree& t, std::size_t i, Reading& r) {
+    if (i >= t.size()) return false;
+    const Node& n = t[i];
+    if (n.tag != Tag::structure || n.count != 2) return false;
+    const Node& s = t[i + 1];
+    const Node& u = t[t[i + 1].end];
+    if ((s.tag != Tag::integer && s.tag != Tag::long_) || u.tag != Tag::enum_) return false;
+    r.scaler = static_cast<std::int8_t>(s.i);
+    r.unit = static_cast<Unit>(u.u);
+    r.scaled_by_meter = true;
+    return true;
+}
+
+Reading make_reading(const ValueTree& t, const std::optional<Obis>& obis, std::size_t value_index) {
+    Reading r;
+    r.obis = obis;
+    r.raw = raw_value(t, value_index, obis);
+    if (obis) r.key = key_for(*obis);
+    return r;
+}
+
+// {OBIS, value[, {scaler, unit}]}
+bool is_object_structure(const ValueTree& t, std::size_t i) {
+    return t[i].tag == Tag::structure && (t[i].count == 2 || t[i].count == 3) && is_obis(t, i + 1);
+}
+
+void read_structures(const ValueTree& t, std::size_t root, Push& push) {
+    t.for_each_child(root, [&](std::size_t c) {
+        if (!is_object_structure(t, c)) return;
+        const auto obis = Obis::from_bytes(t.bytes(c + 1));
+        const std::size_t value = t[c + 1].end;
+        Reading r = make_reading(t, obis, value);
+        if (t[c].count == 3) scaler_unit(t, t[value].end, r);
+        push.readings.push_back(std::move(r));
+    });
+}
+
+// {class-id, OBIS, attribute, data-index}
+bool is_descriptor_array(const ValueTree& t, std::size_t i) {
+    if (t[i].tag != Tag::array || t[i].count == 0) return false;
+    const std::size_t d = i + 1;
+    return t[d].tag == Tag::structure && t[d].count == 4 && t[d + 1].tag == Tag::long_unsigned && is_obis(t, t[d + 1].end);
+}
+
+void read_descriptors(const ValueTree& t, std::size_t root, Push& push) {
+    const std::size_t list = root + 1;
+    std::vector<std::size_t> values;
+    t.for_each_child(root, [&](std::size_t c) { values.push_back(c); });
+    std::size_t k = 0;
+    t.for_each_child(list, [&](std::size_t d) {
+        const std::size_t slot = k++;
+        if (slot >= values.size()) return;
+        const std::size_t cls = d + 1;
+        const std::size_t obis_node = t[cls].end;
+        if (t[cls].u == 40) return;  // the push set-up object itself: its list and its name
+        Reading r = make_reading(t, Obis::from_bytes(t.bytes(obis_node)), values[slot]);
+        push.readings.push_back(std::move(r));
+    });
+}
+
+bool read_flat(const ValueTree& t, std::size_t root, Push& push) {
+    std::vector<std::size_t> e;
+    e.reserve(t[root].count);
+    t.for_each_child(root, [&](std::size_t c) { e.push_back(c); });
+    bool any = false;
+    for (std::size_t k = 0; k < e.size();) {
+        const std::size_t n = e[k];
+        if (is_obis(t, n) && k + 1 < e.size()) {
+            Reading r = make_reading(t, Obis::from_bytes(t.bytes(n)), e[k + 1]);
+            k += 2;
+            if (k < e.size() && scaler_unit(t, e[k], r)) ++k;
+            push.readings.push_back(std::move(r));
+            any = true;
+            continue;
+        }
+        // Before the first pair: the list id (Kamstrup_V0001) or a time stamp; between pairs:
+        // null placeholders for the phases a 1-phase meter does not have.
+        if (!any && (t[n].tag == Tag::visible_string || t[n].tag == Tag::octet_string) && push.list_id.empty() &&
+            printable(t.bytes(n)))
+            push.list_id.assign(t.bytes(n).begin(), t.bytes(n).end());
+        ++k;
+    }
+    return any;
+}
+
+void read_positional(const ValueTree& t, std::size_t root, Push& push) {
+    int index = 0;
+    t.for_each_child(root, [&](std::size_t c) {
+        Reading r;
+        r.index = index++;
+        r.raw = raw_value(t, c, std::nullopt);
+        push.readings.push_back(std::move(r));
+    });
+    if (!push.readings.empty()) {
+        if (auto* s = std::get_if<std::string>(&push.readings.front().raw)) {
+            if (!s->empty() && ((*s)[0] >= 'A' && (*s)[0] <= 'Z') && s->find('_') != std::string::npos) push.list_id = *s;
+        }
+    }
+    name_positional(push.readings, push.list_id);
+}
+
+}  // namespace
+
+Status readings_from_body(const ValueTree& t, const ProfileOverrides& overrides, Push& push) {
+    if (t.size() == 0 || !t[0].is_container())
+        return make_error(ErrorCode::unsupported, Layer::cosem, 0, "push body is not a structure or array");
+    const std::size_t root = 0;
+    bool structured = false;
+    t.for_each_child(root, [&](std::size_t c) { structured = structured || is_object_structure(t, c); });
+    if (structured) read_structures(t, root, push);
+    else if (is_descriptor_array(t, root + 1)) read_descriptors(t, root, push);
+    else if (!read_flat(t, root, push)) {
+        push.readings.clear();
+        push.list_id.clear();
+        read_positional(t, root, push);
+    }
+    const std::string manufacturer = push.manufacturer();
+    for (auto& r : push.readings) {
+        if (r.key == "list_version" && push.list_id.empty()) {
+            if (auto* s = std::get_if<std::string>(&r.raw)) push.list_id = *s;
+        }
+        if (!r.scaled_by_meter) apply_profile(r, manufacturer, push.list_id, overrides);
+    }
+    return Ok{};
+}
+
+}  // namespace dlms

@@ -1,0 +1,296 @@
+#include "decoder/decoder.hpp"
+
+#include <algorithm>
+
+#include "decoder/apdu.hpp"
+#include "decoder/axdr.hpp"
+#include "decoder/cosem.hpp"
+#include "decoder/gcm.hpp"
+
+namespace dlms {
+
+namespace {
+constexpr std::uint8_t kLlc[] = {0xE6, 0xE7, 0x00};  // LLC header of a response/push (E6 E6 00 for requests)
+constexpr std::size_t kMaxReassembly = 64 * 1024;
+
+ByteView strip_llc(ByteView info) {
+    if (info.size() >= 3 && info[0] == 0xE6 && (info[1] == 0xE7 || info[1] == 0xE6) && info[2] == 0x00)
+        return info.subspan(3);
+    return info;
+}
+}  // namespace
+
+std::uint64_t DecodeStats::error_total() const {
+    std::uint64_t n = 0;
+    for (auto e : errors) n += e;
+    return n;
+}
+
+struct Decoder::Impl {
+    DecoderOptions options;
+    StreamFramer framer;
+    std::unique_ptr<GcmContext> gcm;          // the configured encryption key
+    std::unique_ptr<GcmContext> gcm_swapped;  // the configured authentication key used as encryption key
+    std::optional<AuthenticationKey> ak_swapped;
+    bool swapped = false;
+    bool warned[2] = {false, false};
+
+    Bytes hdlc_segments;    // information fields of an HDLC frame sequence with the S bit
+    Bytes mbus_segments;    // data of M-Bus frames until the one with the FIN bit
+    std::uint8_t mbus_next = 0;
+    Bytes blocks;           // general-block-transfer data until the last block
+    std::uint16_t block_next = 1;
+    Bytes plaintext;
+    ValueTree tree;
+    Push push;
+    std::vector<std::pair<std::array<std::uint8_t, 8>, std::uint32_t>> counters;  // per system title
+
+    explicit Impl(DecoderOptions o) : options(std::move(o)) {
+        if (options.keys.encryption) gcm = std::make_unique<GcmContext>(*options.keys.encryption);
+        if (options.keys.encryption && options.keys.authentication) {
+            gcm_swapped = std::make_unique<GcmContext>(EncryptionKey(options.keys.authentication->bytes()));
+            ak_swapped = AuthenticationKey(options.keys.encryption->bytes());
+        }
+    }
+};
+
+Decoder::Decoder(DecoderOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Decoder::~Decoder() = default;
+
+bool Decoder::keys_swapped() const { return impl_->swapped; }
+
+namespace {
+struct Ctx {
+    Decoder::Impl& d;
+    DecodeStats& stats;
+    const Decoder::Handlers& h;
+
+    void fail(const Error& e, ByteView unit) {
+        ++stats.errors[static_cast<std::size_t>(e.code)];
+        if (h.on_error) h.on_error(e, unit);
+    }
+    void warn(Warning w) {
+        auto& done = d.warned[static_cast<std::size_t>(w)];
+        if (done) return;
+        done = true;
+        if (h.on_warning) h.on_warning(w);
+    }
+};
+
+void decode_apdu_in(Ctx& c, ByteView apdu, int nesting);
+
+void decode_notification(Ctx& c, ByteView apdu) {
+    auto n = parse_data_notification(apdu);
+    if (!n) return c.fail(n.error(), apdu);
+    Push& p = c.d.push;
+    p.invoke_id = n->invoke_id;
+    p.notification_time = n->time;
+    p.list_id.clear();
+    p.readings.clear();
+    std::size_t consumed = 0;
+    if (auto st = c.d.tree.parse(n->body, consumed); !st) {
+        Error e = st.error();
+        e.offset += n->body_offset;
+        return c.fail(e, apdu);
+    }
+    if (auto st = readings_from_body(c.d.tree, c.d.options.overrides, p); !st) return c.fail(st.error(), apdu);
+    ++c.stats.pushes;
+    if (c.h.on_push) c.h.on_push(p);
+}
+
+// Keeps the counter of each meter; refuses a repeated or older one and counts the gaps.
+bool accept_counter(Ctx& c, ByteView title, std::uint32_t counter, ByteView apdu) {
+    std::array<std::uint8_t, 8> key{};
+    std::copy(title.begin(), title.end(), key.begin());
+    auto& list = c.d.counters;
+    auto it = std::find_if(list.begin(), list.end(), [&](const auto& e) { return e.first == key; });
+    if (it == list.end()) {
+        if (list.size() >= 16) list.erase(list.begin());
+        list.emplace_back(key, counter);
+        return true;
+    }
+    if (c.d.options.check_counter && counter <= it->second) {
+        c.fail(make_error(ErrorCode::replayed, Layer::crypto, 11, "invocation counter not above the last one: replayed or old push"), apdu);
+        return false;
+    }
+    if (counter > it->second) c.stats.missed_pushes += counter - it->second - 1;
+    it->second = counter;
+    return true;
+}
+
+bool looks_like_apdu(const Bytes& p) { return !p.empty() && (p[0] == kDataNotification || p[0] == kGeneralBlockTransfer); }
+
+void decode_ciphered(Ctx& c, ByteView apdu, int nesting) {
+    auto g = parse_glo_ciphering(apdu);
+    if (!g) return c.fail(g.error(), apdu);
+    Push& p = c.d.push;
+    auto& d = c.d;
+    if (!g->encrypted()) return c.fail(make_error(ErrorCode::unsupported, Layer::crypto, 11, "authenticated-only pushes are not supported"), apdu);
+    if (!d.gcm) return c.fail(make_error(ErrorCode::no_key, Layer::crypto, 0, "encrypted push and no encryption key configured"), apdu);
+
+    std::array<std::uint8_t, 12> nonce{};
+    std::copy(g->system_title.begin(), g->system_title.end(), nonce.begin());
+    for (int i = 0; i < 4; ++i) nonce[8 + i] = static_cast<std::uint8_t>(g->invocation_counter >> (24 - 8 * i));
+    const AuthenticationKey* ak = d.options.keys.authentication ? &*d.options.keys.authentication : nullptr;
+
+    bool ok = false;
+    if (g->authenticated() && ak) {
+        // Try the keys as configured (or as last found to work), then the other way round.
+        GcmContext* first = d.swapped ? d.gcm_swapped.get() : d.gcm.get();
+        const AuthenticationKey* first_ak = d.swapped ? &*d.ak_swapped : ak;
+        ok = first->decrypt(nonce, g->security, first_ak, g->ciphertext, g->tag, d.plaintext).ok();
+        if (!ok && d.gcm_swapped) {
+            GcmContext* second = d.swapped ? d.gcm.get() : d.gcm_swapped.get();
+            const AuthenticationKey* second_ak = d.swapped ? ak : &*d.ak_swapped;
+            ok = second->decrypt(nonce, g->security, second_ak, g->ciphertext, g->tag, d.plaintext).ok();
+            if (ok) {
+                d.swapped = !d.swapped;
+                if (d.swapped) c.warn(Warning::keys_swapped);
+            }
+        }
+        if (!ok)
+            return c.fail(make_error(ErrorCode::wrong_key, Layer::crypto, 0,
+                                     "authentication failed with the keys either way round: wrong keys for this meter"), apdu);
+    } else {
+        // No tag to check (encryption-only push, or no authentication key configured): a wrong
+        // key shows as plaintext that is not an APDU.
+        if (g->authenticated()) c.warn(Warning::no_authentication_key);
+        ok = d.gcm->decrypt(nonce, g->security, nullptr, g->ciphertext, {}, d.plaintext).ok() && looks_like_apdu(d.plaintext);
+        if (!ok && d.gcm_swapped) {
+            ok = d.gcm_swapped->decrypt(nonce, g->security, nullptr, g->ciphertext, {}, d.plaintext).ok() &&
+                 looks_like_apdu(d.plaintext);
+            if (ok && !d.swapped) {
+                d.swapped = true;
+                c.warn(Warning::keys_swapped);
+            }
+        }
+        if (!ok)
+            return c.fail(make_error(ErrorCode::wrong_key, Layer::crypto, 0,
+                                     "decrypted data is not a DLMS APDU: wrong encryption key (key 64 / GPK60)"), apdu);
+    }
+    if (!looks_like_apdu(d.plaintext))
+        return c.fail(make_error(ErrorCode::not_dlms, Layer::apdu, 0,
+                                 d.plaintext.empty() || d.plaintext[0] != '/' ? "decrypted payload is not a DLMS APDU"
+                                                                              : "decrypted payload is a DSMR text telegram, not DLMS"),
+                      apdu);
+    if (!accept_counter(c, g->system_title, g->invocation_counter, apdu)) return;
+    p.system_title.assign(g->system_title.begin(), g->system_title.end());
+    p.frame_counter = g->invocation_counter;
+    p.security = g->authenticated() && ak ? Security::authenticated_encrypted : Security::encrypted;
+    c.stats.last_frame_counter = g->invocation_counter;
+    // The plaintext buffer is reused by the next decryption: decode from a copy when nesting.
+    Bytes inner;
+    inner.swap(d.plaintext);
+    decode_apdu_in(c, inner, nesting + 1);
+    inner.swap(d.plaintext);
+}
+
+void decode_block(Ctx& c, ByteView apdu, int nesting) {
+    auto b = parse_block_transfer(apdu);
+    if (!b) return c.fail(b.error(), apdu);
+    auto& d = c.d;
+    if (b->block_number == 1) {
+        d.blocks.clear();
+        d.block_next = 1;
+    }
+    if (b->block_number != d.block_next) {
+        d.blocks.clear();
+        d.block_next = 1;
+        return c.fail(make_error(ErrorCode::malformed, Layer::apdu, 2, "block transfer out of sequence: a block was lost"), apdu);
+    }
+    if (d.blocks.size() + b->data.size() > kMaxReassembly) {
+        d.blocks.clear();
+        d.block_next = 1;
+        return c.fail(make_error(ErrorCode::malformed, Layer::apdu, 0, "block transfer longer than 64 KiB"), apdu);
+    }
+    d.blocks.insert(d.blocks.end(), b->data.begin(), b->data.end());
+    ++d.block_next;
+    if (!b->last) return;
+    Bytes whole;
+    whole.swap(d.blocks);
+    d.block_next = 1;
+    decode_apdu_in(c, whole, nesting + 1);
+}
+
+void decode_apdu_in(Ctx& c, ByteView apdu, int nesting) {
+    if (apdu.empty()) return c.fail(make_error(ErrorCode::truncated, Layer::apdu, 0, "empty APDU"), apdu);
+    if (nesting > 3) return c.fail(make_error(ErrorCode::malformed, Layer::apdu, 0, "APDUs nested too deeply"), apdu);
+    if (nesting == 0) {
+        c.d.push.system_title.clear();
+        c.d.push.frame_counter = 0;
+        c.d.push.security = Security::none;
+    }
+    switch (apdu[0]) {
+        case kDataNotification: return decode_notification(c, apdu);
+        case kGeneralGloCiphering: return decode_ciphered(c, apdu, nesting);
+        case kGeneralBlockTransfer: return decode_block(c, apdu, nesting);
+        default: return c.fail(make_error(ErrorCode::unsupported, Layer::apdu, 0, "APDU type is not a push (0F, DB or E0)"), apdu);
+    }
+}
+
+void decode_hdlc(Ctx& c, ByteView frame) {
+    auto f = parse_hdlc(frame);
+    if (!f) return c.fail(f.error(), frame);
+    auto& seg = c.d.hdlc_segments;
+    if (f->segmented || !seg.empty()) {
+        if (seg.size() + f->info.size() > kMaxReassembly) {
+            seg.clear();
+            return c.fail(make_error(ErrorCode::malformed, Layer::framing, 0, "segmented frame longer than 64 KiB"), frame);
+        }
+        seg.insert(seg.end(), f->info.begin(), f->info.end());
+        if (f->segmented) return;
+        Bytes whole;
+        whole.swap(seg);
+        return decode_apdu_in(c, strip_llc(whole), 0);
+    }
+    decode_apdu_in(c, strip_llc(f->info), 0);
+}
+
+void decode_mbus(Ctx& c, ByteView frame) {
+    auto f = parse_mbus(frame);
+    if (!f) return c.fail(f.error(), frame);
+    // CI: bit 4 = last segment, low nibble = segment number. Two transport (TSAP) bytes follow.
+    const bool last = (f->ci & 0x10) != 0;
+    const std::uint8_t number = f->ci & 0x0F;
+    auto& d = c.d;
+    if (number == 0) d.mbus_segments.clear();
+    if (number != (d.mbus_segments.empty() ? 0 : d.mbus_next) || f->data.size() < 2) {
+        d.mbus_segments.clear();
+        return c.fail(make_error(ErrorCode::malformed, Layer::framing, 6, "M-Bus segment out of sequence: a frame was lost"), frame);
+    }
+    d.mbus_segments.insert(d.mbus_segments.end(), f->data.begin() + 2, f->data.end());
+    d.mbus_next = static_cast<std::uint8_t>(number + 1);
+    if (!last) return;
+    Bytes whole;
+    whole.swap(d.mbus_segments);
+    decode_apdu_in(c, whole, 0);
+}
+}  // namespace
+
+void Decoder::decode_frame(const LinkFrame& frame, const Handlers& handlers) {
+    Ctx c{*impl_, stats_, handlers};
+    ++stats_.frames;
+    switch (frame.kind) {
+        case LinkKind::hdlc: return decode_hdlc(c, frame.bytes);
+        case LinkKind::mbus: return decode_mbus(c, frame.bytes);
+        case LinkKind::apdu: return decode_apdu_in(c, frame.bytes, 0);
+    }
+}
+
+void Decoder::decode_apdu(ByteView apdu, const Handlers& handlers) {
+    Ctx c{*impl_, stats_, handlers};
+    decode_apdu_in(c, apdu, 0);
+}
+
+void Decoder::feed(ByteView bytes, const Handlers& handlers) {
+    StreamFramer::Handlers fh;
+    fh.on_frame = [&](LinkFrame&& f) { decode_frame(f, handlers); };
+    fh.on_error = [&](const Error& e, ByteView unit) {
+        ++stats_.errors[static_cast<std::size_t>(e.code)];
+        if (handlers.on_error) handlers.on_error(e, unit);
+    };
+    impl_->framer.feed(bytes, fh);
+    stats_.garbage_bytes = impl_->framer.garbage_bytes();
+}
+
+}  // namespace dlms

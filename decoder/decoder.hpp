@@ -1,0 +1,75 @@
+// The decoder facade: link-layer frames (or a raw byte stream) in, Push or Error out.
+//
+//   bytes ─► StreamFramer ─► LinkFrame ─► reassembly (HDLC segments, M-Bus segments,
+//            (hdlc/mbus)                 general block transfer) ─► APDU ─► decrypt ─► A-XDR ─► Push
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "decoder/bytes.hpp"
+#include "decoder/keys.hpp"
+#include "decoder/meter_profile.hpp"
+#include "decoder/push.hpp"
+#include "decoder/result.hpp"
+#include "decoder/stream_framer.hpp"
+
+namespace dlms {
+
+struct DecoderOptions {
+    KeyPair keys;
+    ProfileOverrides overrides;
+    bool check_counter = true;  // refuse a repeated or older invocation counter
+};
+
+struct DecodeStats {
+    std::uint64_t frames = 0;          // link-layer frames that passed their checks
+    std::uint64_t pushes = 0;          // pushes decoded
+    std::uint64_t missed_pushes = 0;   // gaps in the invocation counter
+    std::uint64_t garbage_bytes = 0;   // bytes skipped while resynchronising
+    std::array<std::uint64_t, kErrorCodeCount> errors{};  // by ErrorCode
+    std::uint32_t last_frame_counter = 0;
+
+    std::uint64_t error_total() const;
+};
+
+enum class Warning : std::uint8_t {
+    keys_swapped,            // authentication failed as configured, succeeded with the keys swapped
+    no_authentication_key,   // authenticated push decrypted without checking its tag
+};
+
+class Decoder {
+public:
+    struct Handlers {
+        std::function<void(const Push&)> on_push;
+        // `unit` is the bytes the error is about (a frame, an APDU): for a short hex context in logs.
+        std::function<void(const Error&, ByteView unit)> on_error;
+        std::function<void(Warning)> on_warning;  // each warning is reported once per Decoder
+    };
+
+    explicit Decoder(DecoderOptions options = {});
+    ~Decoder();
+    Decoder(const Decoder&) = delete;
+    Decoder& operator=(const Decoder&) = delete;
+
+    // Raw byte stream, any chunking (a serial read, a capture file).
+    void feed(ByteView bytes, const Handlers& handlers);
+    // One whole link-layer frame, already cut and checked (the reader thread's output).
+    void decode_frame(const LinkFrame& frame, const Handlers& handlers);
+    // A bare APDU (0F data-notification, DB general-glo-ciphering, E0 general block transfer).
+    void decode_apdu(ByteView apdu, const Handlers& handlers);
+
+    const DecodeStats& stats() const { return stats_; }
+    bool keys_swapped() const;
+
+    struct Impl;  // opaque: reassembly buffers, GCM contexts, counters
+
+private:
+    std::unique_ptr<Impl> impl_;
+    DecodeStats stats_;
+};
+
+}  // namespace dlms

@@ -1,0 +1,41 @@
+// Meter profiles: what an OBIS code means (a stable key) and, for meters that send no
+// scaler/unit (Kamstrup), the scaler and unit of the raw integer.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string_view>
+
+#include "decoder/obis.hpp"
+#include "decoder/push.hpp"
+
+namespace dlms {
+
+struct Scaling {
+    std::int8_t scaler = 0;
+    Unit unit = Unit::none;
+};
+
+// Per-quantity overrides of the profile's default scaling (from the config file).
+// Keyed by reading key ("energy_import", "voltage_l1", ...) or by OBIS string.
+struct ProfileOverrides {
+    std::map<std::string, Scaling, std::less<>> by_key;
+};
+
+// The stable key of a quantity, e.g. "energy_import" for A=1, C=1, D=8, E=0; empty when unknown.
+std::string_view key_for(const Obis& obis);
+
+// The OBIS code of a known key, with B=0 (used for positional lists).
+std::optional<Obis> obis_for_key(std::string_view key);
+
+// Fills key, scaler and unit of a reading that the meter sent without scaler/unit.
+// `manufacturer` is the system-title prefix ("KAM"...), `list_id` the push's list id.
+void apply_profile(Reading& reading, std::string_view manufacturer, std::string_view list_id,
+                   const ProfileOverrides& overrides);
+
+// Names the values of a positional list (no OBIS codes) when the list id is a known one,
+// e.g. Kaifa's KFM_001. Returns false when the list is unknown.
+bool name_positional(std::vector<Reading>& readings, std::string_view list_id);
+
+}  // namespace dlms

@@ -1,0 +1,102 @@
+// What one decoded push is: the meter's identity, the security it came with, and its readings.
+// Values stay as the wire integers plus scaler and unit; conversion to a number happens at the
+// edge (JSON, MQTT), because a double loses the last digit of a large energy counter.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "decoder/bytes.hpp"
+#include "decoder/obis.hpp"
+
+namespace dlms {
+
+// COSEM date-time (12 bytes on the wire). Fields the meter leaves "not specified" are 0xFF/0xFFFF
+// on the wire; here they are kept as read.
+struct DateTime {
+    std::uint16_t year = 0;
+    std::uint8_t month = 0, day = 0, weekday = 0, hour = 0, minute = 0, second = 0, hundredths = 0;
+    std::int16_t deviation = static_cast<std::int16_t>(0x8000);  // minutes; 0x8000 = not specified
+    std::uint8_t clock_status = 0xFF;
+
+    bool has_deviation() const { return deviation != static_cast<std::int16_t>(0x8000); }
+    // "YYYY-MM-DDTHH:MM:SS", the meter's local time as it sent it.
+    std::string iso() const;
+    friend bool operator==(const DateTime&, const DateTime&) = default;
+};
+
+struct OctetString {
+    Bytes bytes;
+    friend bool operator==(const OctetString&, const OctetString&) = default;
+};
+
+// The raw value as on the wire. Text holds visible-/utf8-strings and octet-strings that are
+// printable ASCII (meter ids are sent either way); other octet-strings stay OctetString.
+using RawValue = std::variant<std::monostate, bool, std::int64_t, std::uint64_t, double, std::string,
+                              OctetString, DateTime>;
+
+// DLMS unit codes (IEC 62056-62, the ones meters push).
+enum class Unit : std::uint8_t {
+    none = 0,
+    year = 1, month = 2, week = 3, day = 4, hour = 5, minute = 6, second = 7,
+    degree = 8, celsius = 9,
+    watt = 27, volt_ampere = 28, var = 29, watt_hour = 30, volt_ampere_hour = 31, var_hour = 32,
+    ampere = 33, coulomb = 34, volt = 35, hertz = 44,
+    count = 255,
+};
+std::string_view unit_symbol(Unit u);  // "Wh", "W", ..., "" for none/count
+
+// "Kamstrup" for "KAM", "Kaifa" for "KFM", ...; the code itself when unknown.
+std::string_view manufacturer_name(std::string_view code);
+
+struct Reading {
+    std::optional<Obis> obis;    // absent for a positional value that no known list names
+    int index = -1;              // position in a positional list, -1 otherwise
+    std::string_view key;        // profile key, e.g. "energy_import"; empty when unknown
+    RawValue raw;
+    std::int8_t scaler = 0;
+    Unit unit = Unit::none;
+    bool scaled_by_meter = false;  // scaler/unit came from the meter, not from a profile
+
+    bool is_number() const {
+        return std::holds_alternative<std::int64_t>(raw) || std::holds_alternative<std::uint64_t>(raw) ||
+               std::holds_alternative<double>(raw);
+    }
+    // raw × 10^scaler, for numbers only (edge conversion).
+    std::optional<double> value() const;
+};
+
+enum class Security : std::uint8_t { none, encrypted, authenticated_encrypted };
+constexpr std::string_view to_string(Security s) {
+    switch (s) {
+        case Security::none: return "none";
+        case Security::encrypted: return "encrypted";
+        case Security::authenticated_encrypted: return "authenticated+encrypted";
+    }
+    return "none";
+}
+
+struct Push {
+    Bytes system_title;                      // empty for unencrypted pushes
+    std::uint32_t frame_counter = 0;         // invocation counter; 0 for unencrypted pushes
+    Security security = Security::none;
+    std::uint32_t invoke_id = 0;
+    std::string list_id;                     // "Kamstrup_V0001", "KFM_001", ... empty when none
+    std::optional<DateTime> notification_time;
+    std::vector<Reading> readings;
+
+    // "KAM", "KFM", "LGZ", ...: the first three bytes of the system title, or from the list id.
+    std::string manufacturer() const;
+    // The meter's serial: a meter-number reading if the push carries one, else from the system title.
+    std::string meter_serial() const;
+    const Reading* find(std::string_view key) const;
+    const Reading* find(const Obis& obis) const;
+
+    void clear();
+};
+
+}  // namespace dlms

@@ -1,0 +1,205 @@
+#include "decoder/stream_framer.hpp"
+
+#include <array>
+
+namespace dlms {
+
+namespace {
+
+constexpr std::uint8_t kFlag = 0x7E;
+constexpr std::uint8_t kMbusStart = 0x68;
+constexpr std::uint8_t kMbusStop = 0x16;
+constexpr std::uint8_t kGloCiphering = 0xDB;
+
+constexpr std::array<std::uint16_t, 256> make_crc_table() {
+    std::array<std::uint16_t, 256> t{};
+    for (unsigned i = 0; i < 256; ++i) {
+        std::uint16_t c = static_cast<std::uint16_t>(i);
+        for (int k = 0; k < 8; ++k) c = (c & 1) ? static_cast<std::uint16_t>((c >> 1) ^ 0x8408) : static_cast<std::uint16_t>(c >> 1);
+        t[i] = c;
+    }
+    return t;
+}
+constexpr auto kCrcTable = make_crc_table();
+
+std::uint16_t le16(ByteView b, std::size_t at) {
+    return static_cast<std::uint16_t>(b[at] | (b[at + 1] << 8));
+}
+
+// Length of an HDLC address field: bytes up to and including the first with its low bit set.
+std::size_t address_length(ByteView b, std::size_t at, std::size_t end) {
+    for (std::size_t i = at; i < end && i < at + 4; ++i)
+        if (b[i] & 1) return i - at + 1;
+    return 0;
+}
+
+}  // namespace
+
+std::uint16_t crc16_x25(ByteView data) {
+    std::uint16_t crc = 0xFFFF;
+    for (auto b : data) crc = static_cast<std::uint16_t>((crc >> 8) ^ kCrcTable[(crc ^ b) & 0xFF]);
+    return static_cast<std::uint16_t>(crc ^ 0xFFFF);
+}
+
+Result<HdlcInfo> parse_hdlc(ByteView f) {
+    if (f.size() < 9) return make_error(ErrorCode::truncated, Layer::framing, 0, "HDLC frame shorter than its header");
+    if (f[0] != kFlag || f.back() != kFlag)
+        return make_error(ErrorCode::corrupt_frame, Layer::framing, 0, "HDLC frame does not start and end with 7E");
+    if ((f[1] & 0xF0) != 0xA0) return make_error(ErrorCode::corrupt_frame, Layer::framing, 1, "not an HDLC type 3 frame format");
+    const std::size_t length = ((f[1] & 0x07u) << 8) | f[2];
+    if (length + 2 != f.size()) return make_error(ErrorCode::corrupt_frame, Layer::framing, 1, "HDLC length field does not match the frame");
+    const std::size_t end = f.size() - 3;  // index of the first FCS byte
+    std::size_t pos = 3;
+    const std::size_t dst = address_length(f, pos, end);
+    if (dst == 0) return make_error(ErrorCode::corrupt_frame, Layer::framing, pos, "HDLC destination address not terminated");
+    pos += dst;
+    const std::size_t src = address_length(f, pos, end);
+    if (src == 0) return make_error(ErrorCode::corrupt_frame, Layer::framing, pos, "HDLC source address not terminated");
+    pos += src;
+    if (pos >= end) return make_error(ErrorCode::truncated, Layer::framing, pos, "HDLC frame ends before its control field");
+    HdlcInfo out;
+    out.control = f[pos++];
+    out.segmented = (f[1] & 0x08) != 0;
+    if (crc16_x25(f.subspan(1, f.size() - 4)) != le16(f, end))
+        return make_error(ErrorCode::corrupt_frame, Layer::framing, end, "HDLC FCS mismatch");
+    if (pos == end) return out;  // no information field, no HCS
+    if (pos + 2 > end) return make_error(ErrorCode::truncated, Layer::framing, pos, "HDLC frame ends inside its HCS");
+    if (crc16_x25(f.subspan(1, pos - 1)) != le16(f, pos))
+        return make_error(ErrorCode::corrupt_frame, Layer::framing, pos, "HDLC HCS mismatch");
+    pos += 2;
+    out.info = f.subspan(pos, end - pos);
+    return out;
+}
+
+Result<MbusInfo> parse_mbus(ByteView f) {
+    if (f.size() < 9) return make_error(ErrorCode::truncated, Layer::framing, 0, "M-Bus frame shorter than its header");
+    if (f[0] != kMbusStart || f[3] != kMbusStart || f[1] != f[2])
+        return make_error(ErrorCode::corrupt_frame, Layer::framing, 0, "not an M-Bus long frame header");
+    const std::size_t l = f[1];
+    if (l < 3 || l + 6 != f.size()) return make_error(ErrorCode::corrupt_frame, Layer::framing, 1, "M-Bus length does not match the frame");
+    if (f.back() != kMbusStop) return make_error(ErrorCode::corrupt_frame, Layer::framing, f.size() - 1, "M-Bus frame does not end with 16");
+    std::uint8_t sum = 0;
+    for (std::size_t i = 4; i < 4 + l; ++i) sum = static_cast<std::uint8_t>(sum + f[i]);
+    if (sum != f[4 + l]) return make_error(ErrorCode::corrupt_frame, Layer::framing, 4 + l, "M-Bus checksum mismatch");
+    MbusInfo out;
+    out.ci = f[6];
+    out.data = f.subspan(7, l - 3);
+    return out;
+}
+
+void StreamFramer::skip(std::size_t n, const Error* e, const Handlers& h) {
+    garbage_ += n;
+    if (e && h.on_error) h.on_error(*e, ByteView(buf_).first(n));
+    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+// Checks the HDLC header as soon as its bytes are there, so that a 7E inside noise or inside
+// ciphertext is rejected at once instead of after waiting for the length it seems to claim.
+StreamFramer::Cut StreamFramer::check_hdlc_header(std::size_t& total) const {
+    const ByteView b(buf_);
+    if (b.size() < 3) return Cut::need_more;
+    if ((b[1] & 0xF0) != 0xA0) return Cut::noise;
+    total = (((b[1] & 0x07u) << 8) | b[2]) + 2;
+    if (total < 9) return Cut::noise;
+    std::size_t pos = 3;
+    for (int field = 0; field < 2; ++field) {  // destination, then source address
+        std::size_t n = 0;
+        while (true) {
+            if (pos + n >= b.size()) return Cut::need_more;
+            if (n == 4) return Cut::noise;
+            if (b[pos + n++] & 1) break;
+        }
+        pos += n;
+    }
+    pos += 1;  // control
+    if (pos + 3 >= total) return Cut::frame;  // no information field: the FCS is the only check
+    if (b.size() < pos + 2) return Cut::need_more;
+    if (crc16_x25(b.subspan(1, pos - 1)) != le16(b, pos)) return Cut::noise;
+    return Cut::frame;
+}
+
+StreamFramer::Cut StreamFramer::try_cut(const Handlers& h, std::size_t& consumed) {
+    const ByteView b(buf_);
+    std::size_t total = 0;
+    LinkKind kind;
+    switch (b[0]) {
+        case kFlag: {
+            // 7E 7E: the closing flag of one frame and the opening flag of the next.
+            if (b.size() >= 2 && b[1] == kFlag) return Cut::flag;
+            const Cut c = check_hdlc_header(total);
+            if (c != Cut::frame) return c;
+            kind = LinkKind::hdlc;
+            break;
+        }
+        case kMbusStart:
+            if (b.size() < 4) return Cut::need_more;
+            if (b[1] != b[2] || b[3] != kMbusStart || b[1] < 3) return Cut::noise;
+            total = std::size_t{b[1]} + 6;
+            kind = LinkKind::mbus;
+            break;
+        case kGloCiphering: {
+            // A bare general-glo-ciphering APDU: DB 08 <title> <BER length> <body>.
+            if (b.size() < 11) return Cut::need_more;
+            if (b[1] != 0x08) return Cut::noise;
+            ByteReader r(b.subspan(10));
+            auto len = r.ber_length();
+            if (!len) return b.size() < 15 ? Cut::need_more : Cut::noise;
+            total = 10 + r.offset() + *len;
+            if (*len < 5 || total > kMaxFrame) return Cut::noise;
+            kind = LinkKind::apdu;
+            break;
+        }
+        default:
+            return Cut::noise;
+    }
+    if (b.size() < total) return Cut::need_more;
+    const ByteView whole = b.first(total);
+    if (kind != LinkKind::apdu) {
+        auto checked = kind == LinkKind::hdlc ? parse_hdlc(whole).ok() : parse_mbus(whole).ok();
+        if (!checked) {
+            if (kind == LinkKind::mbus) return Cut::noise;
+            // The header (and its HCS) was right, so the length is trusted: the frame was damaged
+            // in transit. Count it and skip it whole; the next frame starts right after it.
+            consumed = total;
+            return Cut::corrupt;
+        }
+    }
+    LinkFrame frame{kind, Bytes(whole.begin(), whole.end())};
+    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(total));
+    if (h.on_frame) h.on_frame(std::move(frame));
+    return Cut::frame;
+}
+
+void StreamFramer::feed(ByteView bytes, const Handlers& h) {
+    buf_.insert(buf_.end(), bytes.begin(), bytes.end());
+    while (!buf_.empty()) {
+        std::size_t consumed = 0;
+        switch (try_cut(h, consumed)) {
+            case Cut::frame:
+                continue;
+            case Cut::flag:
+                buf_.erase(buf_.begin());
+                continue;
+            case Cut::corrupt: {
+                const Error e = make_error(ErrorCode::corrupt_frame, Layer::framing, 0,
+                                           "frame checksum (FCS) mismatch: frame damaged on the wire");
+                skip(consumed, &e, h);
+                continue;
+            }
+            case Cut::need_more:
+                if (buf_.size() <= kMaxFrame) return;
+                [[fallthrough]];  // a claimed length that can never arrive is noise
+            case Cut::noise: {
+                // Skip to the next byte that could start a frame.
+                std::size_t next = 1;
+                while (next < buf_.size() && buf_[next] != kFlag && buf_[next] != kMbusStart &&
+                       buf_[next] != kGloCiphering)
+                    ++next;
+                skip(next, nullptr, h);
+                continue;
+            }
+        }
+    }
+}
+
+}  // namespace dlms

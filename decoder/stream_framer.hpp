@@ -1,0 +1,76 @@
+// Cuts a raw serial byte stream into link-layer frames.
+//
+// HDLC (IEC 62056-46), as meters push it:
+//   7E | A0+S+len(11 bit) | dst addr.. | src addr.. | ctrl | HCS(2) | info ... | FCS(2) | 7E
+//   len counts everything between the flags. Kamstrup does not byte-stuff, and 7E occurs in
+//   its ciphertext, so frames are cut by the length field, never by looking for the next flag.
+//   HCS and FCS are CRC-16/X.25, little-endian on the wire.
+// M-Bus long frame (EN 13757-2):
+//   68 | L | L | 68 | C | A | CI | data.. | CS | 16     L = bytes from C to the end of data,
+//   CS = sum of those bytes mod 256.
+// A bare APDU (Sagemcom P1): DB | 08 | system title(8) | BER len | body, cut by its length.
+//
+// Noise is skipped byte by byte up to the next byte that can start a frame and counted as garbage.
+// A frame whose header checks out (HCS) but whose FCS fails is reported as corrupt_frame and
+// skipped whole, since its length field is trustworthy.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "decoder/bytes.hpp"
+#include "decoder/result.hpp"
+
+namespace dlms {
+
+enum class LinkKind : std::uint8_t { hdlc, mbus, apdu };
+
+struct LinkFrame {
+    LinkKind kind = LinkKind::hdlc;
+    Bytes bytes;  // the whole frame as on the wire, flags and checksums included
+};
+
+std::uint16_t crc16_x25(ByteView data);
+
+// Checks a whole HDLC frame (flags included). On success `info` is the information field
+// (after HCS, before FCS) and `segmented` tells whether the S bit was set.
+struct HdlcInfo {
+    ByteView info;
+    bool segmented = false;
+    std::uint8_t control = 0;
+};
+Result<HdlcInfo> parse_hdlc(ByteView frame);
+
+// Checks a whole M-Bus long frame. `data` is what follows C, A, CI.
+struct MbusInfo {
+    ByteView data;
+    std::uint8_t ci = 0;
+};
+Result<MbusInfo> parse_mbus(ByteView frame);
+
+class StreamFramer {
+public:
+    struct Handlers {
+        std::function<void(LinkFrame&&)> on_frame;
+        std::function<void(const Error&, ByteView frame)> on_error;  // corrupt frames only
+    };
+
+    // Feeds any chunk of the stream; calls on_frame for each complete, checked frame.
+    void feed(ByteView bytes, const Handlers& handlers);
+    std::uint64_t garbage_bytes() const { return garbage_; }
+    std::size_t buffered() const { return buf_.size(); }
+
+    static constexpr std::size_t kMaxFrame = 2048 + 16;
+
+private:
+    enum class Cut { frame, flag, need_more, noise, corrupt };
+    // Tries to cut one frame at buf_[0].
+    Cut try_cut(const Handlers& handlers, std::size_t& consumed);
+    Cut check_hdlc_header(std::size_t& total) const;
+    void skip(std::size_t n, const Error* e, const Handlers& handlers);
+
+    Bytes buf_;
+    std::uint64_t garbage_ = 0;
+};
+
+}  // namespace dlms
