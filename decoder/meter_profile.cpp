@@ -171,10 +171,14 @@ void apply_profile(Reading& r, std::string_view manufacturer, std::string_view l
     if (manufacturer == "KAM" || list_id.starts_with("Kamstrup")) s = kamstrup(r, q);
     else if (manufacturer == "KFM" || list_id.starts_with("KFM")) s = kaifa(q);
     else s = generic(q);
-    if (!r.key.empty()) {
-        if (auto it = overrides.by_key.find(r.key); it != overrides.by_key.end()) s = it->second;
+    auto apply = [&s](const ScalingOverride& o) {
+        if (o.scaler) s.scaler = *o.scaler;
+        if (o.unit) s.unit = *o.unit;
+    };
+    if (!overrides.by_key.empty()) {
+        if (auto it = overrides.by_key.find(r.key); !r.key.empty() && it != overrides.by_key.end()) apply(it->second);
+        if (auto it = overrides.by_key.find(r.obis->to_string()); it != overrides.by_key.end()) apply(it->second);
     }
-    if (auto it = overrides.by_key.find(r.obis->to_string()); it != overrides.by_key.end()) s = it->second;
     r.scaler = s.scaler;
     r.unit = s.unit;
 }

@@ -17,10 +17,18 @@ struct Scaling {
     Unit unit = Unit::none;
 };
 
+// A config file's correction of the profile: either part may be left to the profile
+// ({scaler: -2} alone keeps the unit, and Kamstrup's voltage keeps its raw-dependent scaler
+// when only the unit is given).
+struct ScalingOverride {
+    std::optional<std::int8_t> scaler;
+    std::optional<Unit> unit;
+};
+
 // Per-quantity overrides of the profile's default scaling (from the config file).
 // Keyed by reading key ("energy_import", "voltage_l1", ...) or by OBIS string.
 struct ProfileOverrides {
-    std::map<std::string, Scaling, std::less<>> by_key;
+    std::map<std::string, ScalingOverride, std::less<>> by_key;
 };
 
 // The stable key of a quantity, e.g. "energy_import" for A=1, C=1, D=8, E=0; empty when unknown.

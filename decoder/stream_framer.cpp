@@ -138,7 +138,9 @@ StreamFramer::Cut StreamFramer::try_cut(const Handlers& h, std::size_t& consumed
             kind = LinkKind::mbus;
             break;
         case kGloCiphering: {
-            // A bare general-glo-ciphering APDU: DB 08 <title> <BER length> <body>.
+            // A bare general-glo-ciphering APDU: DB 08 <title> <BER length> <body>. Only on a line
+            // that has not shown link-layer frames: there, a DB is the inside of a damaged frame.
+            if (link_layer_seen_) return Cut::noise;
             if (b.size() < 11) return Cut::need_more;
             if (b[1] != 0x08) return Cut::noise;
             ByteReader r(b.subspan(10));
@@ -154,16 +156,19 @@ StreamFramer::Cut StreamFramer::try_cut(const Handlers& h, std::size_t& consumed
     }
     if (b.size() < total) return Cut::need_more;
     const ByteView whole = b.first(total);
+    if (kind == LinkKind::hdlc) link_layer_seen_ = true;  // its header and HCS were right
     if (kind != LinkKind::apdu) {
         auto checked = kind == LinkKind::hdlc ? parse_hdlc(whole).ok() : parse_mbus(whole).ok();
         if (!checked) {
             if (kind == LinkKind::mbus) return Cut::noise;
-            // The header (and its HCS) was right, so the length is trusted: the frame was damaged
-            // in transit. Count it and skip it whole; the next frame starts right after it.
+            // The header (and its HCS) was right but the frame is damaged: report it once. Its
+            // length is not trusted further than that: a frame cut short on the wire has the
+            // next frame's head where its tail should be, so the search goes on byte by byte.
             consumed = total;
             return Cut::corrupt;
         }
     }
+    if (kind == LinkKind::mbus) link_layer_seen_ = true;
     LinkFrame frame{kind, Bytes(whole.begin(), whole.end())};
     buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(total));
     if (h.on_frame) h.on_frame(std::move(frame));
@@ -174,7 +179,15 @@ void StreamFramer::feed(ByteView bytes, const Handlers& h) {
     buf_.insert(buf_.end(), bytes.begin(), bytes.end());
     while (!buf_.empty()) {
         std::size_t consumed = 0;
-        switch (try_cut(h, consumed)) {
+        Cut cut = try_cut(h, consumed);
+        // A claimed length that can never arrive is noise.
+        if (cut == Cut::need_more) {
+            if (buf_.size() <= kMaxFrame) return;
+            cut = Cut::noise;
+        }
+        switch (cut) {
+            case Cut::need_more:
+                return;
             case Cut::frame:
                 continue;
             case Cut::flag:
@@ -182,18 +195,15 @@ void StreamFramer::feed(ByteView bytes, const Handlers& h) {
                 continue;
             case Cut::corrupt: {
                 const Error e = make_error(ErrorCode::corrupt_frame, Layer::framing, 0,
-                                           "frame checksum (FCS) mismatch: frame damaged on the wire");
-                skip(consumed, &e, h);
-                continue;
+                                           "frame checksum (FCS) mismatch: frame damaged or cut short on the wire");
+                if (h.on_error) h.on_error(e, ByteView(buf_).first(consumed));
+                [[fallthrough]];
             }
-            case Cut::need_more:
-                if (buf_.size() <= kMaxFrame) return;
-                [[fallthrough]];  // a claimed length that can never arrive is noise
             case Cut::noise: {
                 // Skip to the next byte that could start a frame.
                 std::size_t next = 1;
                 while (next < buf_.size() && buf_[next] != kFlag && buf_[next] != kMbusStart &&
-                       buf_[next] != kGloCiphering)
+                       (link_layer_seen_ || buf_[next] != kGloCiphering))
                     ++next;
                 skip(next, nullptr, h);
                 continue;

@@ -8,11 +8,12 @@
 // M-Bus long frame (EN 13757-2):
 //   68 | L | L | 68 | C | A | CI | data.. | CS | 16     L = bytes from C to the end of data,
 //   CS = sum of those bytes mod 256.
-// A bare APDU (Sagemcom P1): DB | 08 | system title(8) | BER len | body, cut by its length.
+// A bare APDU (Sagemcom P1): DB | 08 | system title(8) | BER len | body, cut by its length;
+// looked for only until the line has shown an HDLC or M-Bus frame.
 //
 // Noise is skipped byte by byte up to the next byte that can start a frame and counted as garbage.
-// A frame whose header checks out (HCS) but whose FCS fails is reported as corrupt_frame and
-// skipped whole, since its length field is trustworthy.
+// A frame whose header checks out (HCS) but whose FCS fails is reported once as corrupt_frame;
+// the search for the next frame then goes on from its second byte.
 #pragma once
 
 #include <cstdint>
@@ -71,6 +72,7 @@ private:
 
     Bytes buf_;
     std::uint64_t garbage_ = 0;
+    bool link_layer_seen_ = false;  // HDLC or M-Bus frames on this line: no bare APDUs expected
 };
 
 }  // namespace dlms

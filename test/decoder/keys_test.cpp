@@ -1,1 +1,283 @@
+// Keys as people paste them and as utilities mail them, and what the decoder does with the keys
+// it is given: wrong, swapped, missing.
 #include <doctest/doctest.h>
+
+#include "simulator/frame_builder.hpp"
+#include "test/decoder/decode_helpers.hpp"
+
+using namespace dlms;
+
+namespace {
+
+using Key = std::array<std::uint8_t, 16>;
+
+// Test keys only: never a real meter's.
+const Key kEk = {0x0F, 0x1E, 0x2D, 0x3C, 0x4B, 0x5A, 0x69, 0x78, 0x87, 0x96, 0xA5, 0xB4, 0xC3, 0xD2, 0xE1, 0xF0};
+const Key kAk = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0x00, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF};
+const Key kOther = {0x5E, 0xC7, 0x3E, 0x70, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01};
+constexpr const char* kEkHex = "0F1E2D3C4B5A69788796A5B4C3D2E1F0";
+constexpr const char* kAkHex = "11223344556677889900AABBCCDDEEFF";
+constexpr std::array<std::uint8_t, 8> kTitle = {'K', 'A', 'M', 'E', 0x01, 0x02, 0x03, 0x04};
+
+Bytes push_apdu(std::uint32_t counter, std::uint8_t security) {
+    sim::AxdrWriter w;
+    w.structure(3).visible_string("Kamstrup_V0001").obis(Obis(1, 1, 1, 8, 0)).u32(counter * 10);
+    const Bytes plain = sim::data_notification(0, std::nullopt, w.bytes());
+    const AuthenticationKey ak(kAk);
+    return sim::glo_cipher(plain, kTitle, counter, security, EncryptionKey(kEk), &ak);
+}
+
+Bytes frame(std::uint32_t counter, std::uint8_t security = 0x30) {
+    return sim::concat(sim::hdlc_frames(push_apdu(counter, security)));
+}
+
+Decoder decoder(std::optional<Key> ek, std::optional<Key> ak) {
+    DecoderOptions o;
+    if (ek) o.keys.encryption = EncryptionKey(*ek);
+    if (ak) o.keys.authentication = AuthenticationKey(*ak);
+    return Decoder(std::move(o));
+}
+
+testsupport::Outcome feed_all(Decoder& d, std::initializer_list<std::uint32_t> counters, std::uint8_t sc = 0x30) {
+    testsupport::Outcome o;
+    for (auto c : counters) d.feed(frame(c, sc), testsupport::collect(o));
+    return o;
+}
+
+std::string parse_error(std::string_view text) {
+    std::string error;
+    CHECK_FALSE(parse_key(text, error));
+    return error;
+}
+
+}  // namespace
+
+TEST_CASE("keys: parse_key accepts the ways people paste a key") {
+    const char* forms[] = {
+        "0F1E2D3C4B5A69788796A5B4C3D2E1F0",
+        "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        "0x0F1E2D3C4B5A69788796A5B4C3D2E1F0",
+        "  0X0f1e2d3c4b5a69788796a5b4c3d2e1f0\n",
+        "0F 1E 2D 3C 4B 5A 69 78 87 96 A5 B4 C3 D2 E1 F0",
+        "0F1E-2D3C-4B5A-6978-8796-A5B4-C3D2-E1F0",
+        "0F:1E:2D:3C:4B:5A:69:78:87:96:A5:B4:C3:D2:E1:F0",
+        "0x0F, 0x1E, 0x2D, 0x3C, 0x4B, 0x5A, 0x69, 0x78, 0x87, 0x96, 0xA5, 0xB4, 0xC3, 0xD2, 0xE1, 0xF0",
+        "\"0F1E2D3C4B5A69788796A5B4C3D2E1F0\"",
+    };
+    for (const char* f : forms) {
+        CAPTURE(f);
+        std::string error;
+        auto k = parse_key(f, error);
+        REQUIRE(k);
+        CHECK(*k == kEk);
+    }
+}
+
+TEST_CASE("keys: parse_key errors say what is wrong without repeating the key") {
+    const std::string thirty = "0F1E2D3C4B5A69788796A5B4C3D2E1";
+    std::string e = parse_error(thirty);
+    CHECK(e.find("got 30 digits") != std::string::npos);
+    CHECK(e.find(thirty) == std::string::npos);
+    CHECK(e.find("0F1E2D3C") == std::string::npos);
+    CHECK(e.find("4B5A") == std::string::npos);
+
+    e = parse_error(std::string(kEkHex) + "AB");
+    CHECK(e.find("got 34 digits") != std::string::npos);
+    CHECK(parse_error("").find("got 0 digits") != std::string::npos);
+
+    e = parse_error("0F1E2D3C4B5A6978G796A5B4C3D2E1F0");
+    CHECK(e.find("hex digit") != std::string::npos);
+    CHECK(e.find("position 17") != std::string::npos);
+    CHECK(e.find("0F1E2D3C") == std::string::npos);
+    CHECK(e.find('G') == std::string::npos);
+}
+
+TEST_CASE("keys: a Danish-style mail with Key 64 (GPK60) and Key 65 (GPK61) lines") {
+    const std::string mail =
+        "Kære kunde\n\n"
+        "Her er nøglerne til din elmåler, målernummer 57012345.\n\n"
+        "Key 64 (GPK60): 0F1E2D3C4B5A69788796A5B4C3D2E1F0\n"
+        "Key 65 (GPK61): 11223344556677889900AABBCCDDEEFF\n\n"
+        "Med venlig hilsen\nKundeservice\n";
+    const MailKeys k = keys_from_mail(mail);
+    REQUIRE(k.encryption);
+    REQUIRE(k.authentication);
+    CHECK(*k.encryption == kEk);
+    CHECK(*k.authentication == kAk);
+}
+
+TEST_CASE("keys: mail with each key on its own marker, in either order") {
+    const MailKeys a = keys_from_mail("Key 64: 0F1E2D3C4B5A69788796A5B4C3D2E1F0\nKey 65: 11223344556677889900AABBCCDDEEFF\n");
+    const MailKeys b = keys_from_mail("GPK61 = 11223344556677889900aabbccddeeff; GPK60 = 0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+    for (const MailKeys* k : {&a, &b}) {
+        REQUIRE(k->encryption);
+        REQUIRE(k->authentication);
+        CHECK(*k->encryption == kEk);
+        CHECK(*k->authentication == kAk);
+    }
+}
+
+TEST_CASE("keys: mail with a key broken across two lines") {
+    const MailKeys k = keys_from_mail(
+        "Encryption key: 0F1E2D3C4B5A6978\n8796A5B4C3D2E1F0\n"
+        "Authentication key: 1122334455667788\n9900AABBCCDDEEFF\n");
+    REQUIRE(k.encryption);
+    REQUIRE(k.authentication);
+    CHECK(*k.encryption == kEk);
+    CHECK(*k.authentication == kAk);
+}
+
+TEST_CASE("keys: mail with a table, both keys named in the header and given in the next row") {
+    const MailKeys k = keys_from_mail(
+        "| Key 64                           | Key 65                           |\n"
+        "|----------------------------------|----------------------------------|\n"
+        "| 0F1E2D3C4B5A69788796A5B4C3D2E1F0 | 11223344556677889900AABBCCDDEEFF |\n");
+    REQUIRE(k.encryption);
+    REQUIRE(k.authentication);
+    CHECK(*k.encryption == kEk);
+    CHECK(*k.authentication == kAk);
+}
+
+TEST_CASE("keys: mail with a table that also has a meter number column") {
+    const MailKeys k = keys_from_mail(
+        "Meter     | Key 64                           | Key 65\n"
+        "57012345  | 0F1E2D3C4B5A69788796A5B4C3D2E1F0 | 11223344556677889900AABBCCDDEEFF\n");
+    // Never the wrong key in the wrong slot.
+    if (k.encryption) CHECK(*k.encryption == kEk);
+    if (k.authentication) CHECK(*k.authentication == kAk);
+    CHECK(k.encryption.has_value());
+    CHECK(k.authentication.has_value());
+}
+
+TEST_CASE("keys: mail with 0x-prefixed keys") {
+    const MailKeys k = keys_from_mail("EK: 0x0F1E2D3C4B5A69788796A5B4C3D2E1F0\r\nAK: 0x11223344556677889900AABBCCDDEEFF\r\n");
+    REQUIRE(k.encryption);
+    REQUIRE(k.authentication);
+    CHECK(*k.encryption == kEk);
+    CHECK(*k.authentication == kAk);
+}
+
+TEST_CASE("keys: mail with keys in groups of four") {
+    const MailKeys k = keys_from_mail(
+        "Key 64: 0F1E 2D3C 4B5A 6978 8796 A5B4 C3D2 E1F0\nKey 65: 1122 3344 5566 7788 9900 AABB CCDD EEFF\n");
+    REQUIRE(k.encryption);
+    REQUIRE(k.authentication);
+    CHECK(*k.encryption == kEk);
+    CHECK(*k.authentication == kAk);
+}
+
+TEST_CASE("keys: mail with a key in groups of four whose first group has no digit") {
+    const Key face = {0xFA, 0xCE, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0x01, 0x23, 0x45, 0x67};
+    const MailKeys k = keys_from_mail("Key 64: FACE 0011 2233 4455 6677 8899 0123 4567\n");
+    REQUIRE(k.encryption);
+    CHECK(*k.encryption == face);
+}
+
+TEST_CASE("keys: mail without key markers finds nothing, even beside a 32-digit hex string") {
+    const MailKeys k = keys_from_mail(
+        "Hello,\n\nyour meter 57012345 was installed on 2024-03-01.\n"
+        "Reference: 9F86D081884C7D659A2FEAA0C55AD015\n\nRegards\n");
+    CHECK_FALSE(k.encryption);
+    CHECK_FALSE(k.authentication);
+    CHECK_FALSE(keys_from_mail("").encryption);
+}
+
+TEST_CASE("decoder keys: wrong keys give wrong_key and nothing is published") {
+    Decoder d = decoder(kOther, kOther);
+    auto o = feed_all(d, {1, 2});
+    CHECK(o.pushes.empty());
+    REQUIRE(o.errors.size() == 2);
+    for (const auto& e : o.errors) {
+        CHECK(e.code == ErrorCode::wrong_key);
+        CHECK(e.layer == Layer::crypto);
+    }
+    CHECK(o.warnings.empty());
+    CHECK(d.stats().errors[static_cast<std::size_t>(ErrorCode::wrong_key)] == 2);
+}
+
+TEST_CASE("decoder keys: swapped keys decode, with one warning over several pushes") {
+    Decoder d = decoder(kAk, kEk);
+    auto o = feed_all(d, {1, 2, 3});
+    REQUIRE(o.pushes.size() == 3);
+    CHECK(o.errors.empty());
+    CHECK(d.keys_swapped());
+    REQUIRE(o.warnings.size() == 1);
+    CHECK(o.warnings[0] == Warning::keys_swapped);
+    CHECK(o.pushes[2].security == Security::authenticated_encrypted);
+    CHECK(std::get<std::uint64_t>(o.pushes[2].find("energy_import")->raw) == 30);
+    auto later = feed_all(d, {4});
+    CHECK(later.pushes.size() == 1);
+    CHECK(later.warnings.empty());
+}
+
+TEST_CASE("decoder keys: keys the right way round give no warning") {
+    Decoder d = decoder(kEk, kAk);
+    auto o = feed_all(d, {1, 2});
+    CHECK(o.pushes.size() == 2);
+    CHECK(o.warnings.empty());
+    CHECK_FALSE(d.keys_swapped());
+}
+
+TEST_CASE("decoder keys: no authentication key: an authenticated push decodes unchecked, one warning") {
+    Decoder d = decoder(kEk, std::nullopt);
+    auto o = feed_all(d, {1, 2, 3});
+    REQUIRE(o.pushes.size() == 3);
+    CHECK(o.errors.empty());
+    REQUIRE(o.warnings.size() == 1);
+    CHECK(o.warnings[0] == Warning::no_authentication_key);
+    CHECK(o.pushes[0].security == Security::encrypted);  // the tag was not checked
+}
+
+TEST_CASE("decoder keys: encryption-only push with the wrong key is wrong_key") {
+    Decoder d = decoder(kOther, std::nullopt);
+    auto o = feed_all(d, {1, 2, 3}, 0x20);
+    CHECK(o.pushes.empty());
+    REQUIRE(o.errors.size() == 3);
+    for (const auto& e : o.errors) CHECK(e.code == ErrorCode::wrong_key);
+
+    Decoder right = decoder(kEk, std::nullopt);
+    auto ok = feed_all(right, {1}, 0x20);
+    REQUIRE(ok.pushes.size() == 1);
+    CHECK(ok.pushes[0].security == Security::encrypted);
+    CHECK(ok.warnings.empty());
+}
+
+TEST_CASE("decoder keys: an encrypted push and no key is no_key") {
+    Decoder d;
+    auto o = feed_all(d, {1});
+    CHECK(o.pushes.empty());
+    REQUIRE(o.errors.size() == 1);
+    CHECK(o.errors[0].code == ErrorCode::no_key);
+    CHECK(o.errors[0].layer == Layer::crypto);
+    // An authentication key alone cannot decrypt either.
+    Decoder ak_only = decoder(std::nullopt, kAk);
+    auto o2 = feed_all(ak_only, {1});
+    REQUIRE(o2.errors.size() == 1);
+    CHECK(o2.errors[0].code == ErrorCode::no_key);
+}
+
+TEST_CASE("decoder keys: an unencrypted push decodes with or without keys") {
+    sim::AxdrWriter w;
+    w.structure(3).visible_string("Kamstrup_V0001").obis(Obis(1, 1, 1, 8, 0)).u32(5);
+    const Bytes f = sim::concat(sim::hdlc_frames(sim::data_notification(0, std::nullopt, w.bytes())));
+    for (bool with_keys : {false, true}) {
+        CAPTURE(with_keys);
+        Decoder d = with_keys ? decoder(kEk, kAk) : decoder(std::nullopt, std::nullopt);
+        auto o = testsupport::feed(d, f);
+        REQUIRE(o.pushes.size() == 1);
+        CHECK(o.pushes[0].security == Security::none);
+        CHECK(o.pushes[0].system_title.empty());
+        CHECK(o.warnings.empty());
+    }
+}
+
+TEST_CASE("decoder keys: error messages never hold key material") {
+    Decoder d = decoder(kOther, kOther);
+    testsupport::Outcome o;
+    d.feed(frame(1), testsupport::collect(o));
+    REQUIRE_FALSE(o.errors.empty());
+    for (const auto& e : o.errors) {
+        const std::string m = e.message;
+        for (const char* hex : {kEkHex, kAkHex, "5EC73E70"}) CHECK(m.find(std::string(hex).substr(0, 8)) == std::string::npos);
+    }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Instructions per decoded push, counted with callgrind (deterministic, unlike timings).
+#
+# decode_loop builds N simulated Kamstrup frames, then feeds them to one Decoder inside
+# dlms2mqtt_decode_pushes(); callgrind collects only inside that function (--toggle-collect).
+# Runs N=1000 and N=2000 and divides the difference by 1000, so what only the first push costs
+# (buffers growing, OpenSSL's first use) cancels out.
+#
+#   bench/instructions.sh [path/to/decode_loop]     default: build/bench/bench/decode_loop
+#   TOP=1 bench/instructions.sh                    also list the functions costing the most
+#
+# Caveat: OpenSSL picks its AES-GCM code from the CPU features valgrind reports, which can differ
+# from the real CPU's, so the crypto share may differ slightly from a native run.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+loop="${1:-$here/../build/bench/bench/decode_loop}"
+[[ -x "$loop" ]] || { echo "instructions.sh: $loop not found; run: cmake --preset bench && cmake --build --preset bench" >&2; exit 1; }
+command -v valgrind >/dev/null || { echo "instructions.sh: valgrind is not installed" >&2; exit 1; }
+
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+# Prints the instructions (Ir) collected while decoding $1 pushes.
+count() {
+    local n="$1" file="$out/callgrind.$1"
+    valgrind --tool=callgrind --callgrind-out-file="$file" --toggle-collect=dlms2mqtt_decode_pushes \
+        "$loop" "$n" >"$out/stdout.$n" 2>"$out/stderr.$n" || {
+        echo "instructions.sh: decode_loop $n failed:" >&2
+        cat "$out/stdout.$n" "$out/stderr.$n" >&2
+        exit 1
+    }
+    # The "totals:" line (or "summary:" in older files) holds the collected Ir.
+    awk '/^(totals|summary):/ { print $2; exit }' "$file"
+}
+
+ir1000="$(count 1000)"
+ir2000="$(count 2000)"
+per_push=$(( (ir2000 - ir1000) / 1000 ))
+echo "decode_loop 1000: $ir1000 instructions; decode_loop 2000: $ir2000 instructions"
+echo "instructions per push: $per_push"
+
+if [[ "${TOP:-0}" != 0 ]]; then
+    callgrind_annotate --inclusive=no "$out/callgrind.2000" 2>/dev/null | sed -n "/file:function/,$p" | head -25
+fi

@@ -1,0 +1,94 @@
+// dlms2mqtt decode [--ek HEX] [--ak HEX] [--binary] [FILE]
+#include <iostream>
+
+#include "bridge/args.hpp"
+#include "bridge/capture_input.hpp"
+#include "bridge/commands.hpp"
+#include "bridge/push_json.hpp"
+#include "decoder/decoder.hpp"
+
+namespace bridge {
+
+namespace {
+constexpr const char* kUsage =
+    "usage: dlms2mqtt decode [--ek HEX] [--ak HEX] [--binary] [FILE]\n"
+    "\n"
+    "Decodes meter frames and prints one JSON object per push (or per error) on stdout.\n"
+    "FILE (or stdin) holds hex text: frames back to back, HDLC (7E..7E), M-Bus (68..16) or a bare\n"
+    "APDU (0F.., DB..); whitespace is ignored and '#' starts a comment. --binary reads raw bytes as\n"
+    "captured from the serial port.\n"
+    "\n"
+    "  --ek HEX   encryption key (key 64 / GPK60); or DLMS2MQTT_METER_ENCRYPTION_KEY\n"
+    "  --ak HEX   authentication key (key 65 / GPK61); or DLMS2MQTT_METER_AUTHENTICATION_KEY\n"
+    "\n"
+    "Exit status: 0 every frame decoded, 1 a frame failed, 2 wrong usage.\n";
+
+// A key from the option or the environment; false (with a message) when it is malformed.
+template <typename Key>
+bool load_key(const Args& a, const char* option, const char* env, const char* name, std::optional<Key>& out) {
+    std::optional<std::string> text = a.get(option);
+    if (!text) {
+        if (const char* e = std::getenv(env); e && *e) text = e;
+    }
+    if (!text) return true;
+    std::string error;
+    auto bytes = dlms::parse_key(*text, error);
+    if (!bytes) {
+        std::cerr << "dlms2mqtt decode: " << option << ": the " << name << " " << error << "\n";
+        return false;
+    }
+    out = Key(*bytes);
+    return true;
+}
+}  // namespace
+
+int decode_command(const ArgList& argv) {
+    const Args a = parse_args(argv, {"--ek", "--ak"}, {"--binary", "--help", "-h"});
+    if (a.has("--help") || a.has("-h")) {
+        std::cout << kUsage;
+        return 0;
+    }
+    if (!a.error.empty() || a.positional.size() > 1) {
+        std::cerr << "dlms2mqtt decode: " << (a.error.empty() ? "at most one FILE" : a.error) << "\n" << kUsage;
+        return 2;
+    }
+    dlms::DecoderOptions options;
+    if (!load_key(a, "--ek", "DLMS2MQTT_METER_ENCRYPTION_KEY", "encryption key", options.keys.encryption) ||
+        !load_key(a, "--ak", "DLMS2MQTT_METER_AUTHENTICATION_KEY", "authentication key", options.keys.authentication))
+        return 2;
+    std::string error;
+    const std::string path = a.positional.empty() ? "-" : a.positional[0];
+    auto bytes = read_capture_file(path, a.has("--binary"), error);
+    if (!bytes) {
+        std::cerr << "dlms2mqtt decode: " << error << "\n";
+        return 2;
+    }
+
+    dlms::Decoder decoder(std::move(options));
+    bool failed = false;
+    dlms::Decoder::Handlers h;
+    h.on_push = [](const dlms::Push& p) { std::cout << push_json(p).dump() << "\n"; };
+    h.on_error = [&](const dlms::Error& e, dlms::ByteView unit) {
+        failed = true;
+        std::cout << error_json(e, unit).dump() << "\n";
+    };
+    h.on_warning = [](dlms::Warning w) {
+        if (w == dlms::Warning::keys_swapped)
+            std::cerr << "warning: the keys are swapped: --ek must be key 64 (GPK60), --ak key 65 (GPK61)\n";
+        else
+            std::cerr << "warning: no authentication key: pushes are decrypted without checking their tag\n";
+    };
+    decoder.feed(*bytes, h);
+    if (decoder.stats().garbage_bytes > 0) {
+        std::cerr << "warning: " << decoder.stats().garbage_bytes << " bytes were not part of any frame\n";
+    }
+    if (decoder.stats().pushes == 0 && !failed) {
+        std::cout << nlohmann::ordered_json{{"error", "incomplete"}, {"layer", "framing"}, {"offset", bytes->size()},
+                                    {"message", "no complete frame in the input"}, {"context", ""}}.dump()
+                  << "\n";
+        failed = true;
+    }
+    return failed ? 1 : 0;
+}
+
+}  // namespace bridge

@@ -1,0 +1,120 @@
+// The daemon's settings: a YAML file (default /etc/dlms2mqtt/config.yaml), then the environment
+// (DLMS2MQTT_<SECTION>_<KEY>, which wins), then validation. A bad setting stops start-up with one
+// line naming where it was set (file:line or the variable), the key, the problem and the fix.
+// Meter keys are parsed once into their key types; their text is never kept nor printed.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "decoder/keys.hpp"
+#include "decoder/meter_profile.hpp"
+
+namespace bridge {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/dlms2mqtt/config.yaml";
+
+struct Config {
+    struct Serial {
+        enum class Parity { none, even, odd };
+        std::string port = "/dev/ttyS0";
+        int baud = 2400;
+        Parity parity = Parity::none;
+        int data_bits = 8;
+        int stop_bits = 1;
+    };
+    struct Meter {
+        std::optional<dlms::EncryptionKey> encryption_key;          // key 64, GPK60
+        std::optional<dlms::AuthenticationKey> authentication_key;  // key 65, GPK61
+        int push_interval = 10;  // seconds; availability goes offline after 3 missed pushes
+        dlms::ProfileOverrides scaling;
+
+        dlms::KeyPair keys() const { return {encryption_key, authentication_key}; }
+    };
+    struct Mqtt {
+        struct Tls {
+            bool enabled = false;
+            std::string ca_file, cert_file, key_file;
+            bool insecure = false;  // skip the broker certificate check
+        };
+        bool enabled = true;
+        std::string host = "localhost";
+        int port = 1883;
+        std::string client_id;  // after loading: never empty (default dlms2mqtt-<hostname>)
+        std::string username;
+        std::string password;
+        Tls tls;
+        std::string base_topic = "dlms2mqtt";
+        std::string discovery_prefix = "homeassistant";
+        bool discovery = true;
+        int qos = 1;
+        int keepalive = 30;                 // seconds
+        int buffer_messages = 1000;         // kept while disconnected
+    };
+    struct Udp {
+        enum class Format { json, legacy };
+        bool enabled = false;
+        std::string address = "255.255.255.255";  // IPv4: broadcast, unicast or multicast
+        int port = 3434;
+        Format format = Format::json;
+    };
+    struct Csv {
+        enum class Interval { push, minute };
+        bool enabled = false;
+        std::string directory = "/var/lib/dlms2mqtt/csv";
+        Interval interval = Interval::push;
+    };
+    struct Log {
+        enum class Level { debug, info, warning, error };
+        Level level = Level::info;
+    };
+    struct Queue {
+        std::size_t capacity = 64;
+    };
+    struct Health {
+        std::string file;  // touched on each push (Docker HEALTHCHECK); empty = off
+        int max_age = 60;  // seconds
+    };
+    // Where the settings came from, for config_warnings().
+    struct Source {
+        std::string file;            // empty when no file was read
+        bool holds_secrets = false;  // the file itself sets a meter key or the MQTT password
+    };
+
+    Serial serial;
+    Meter meter;
+    Mqtt mqtt;
+    Udp udp;
+    Csv csv;
+    Log log;
+    Queue queue;
+    Health health;
+    Source source;
+};
+
+// One line: "<file>:<line>: <key>: <problem>; <fix>", or "<VARIABLE>: <problem>; <fix>".
+struct ConfigError {
+    std::string message;
+};
+
+// Injected so tests need not touch the process environment.
+using Environment = std::map<std::string, std::string>;
+
+// The process's DLMS2MQTT_* variables.
+Environment process_environment();
+
+// Reads `path` (defaults when `path` is empty, or when the file does not exist and `required` is
+// false), applies `env` over it, then validates. Environment variables starting with DLMS2MQTT_
+// must name a setting (a typo is an error), except DLMS2MQTT_CONFIG, left to the command line.
+std::variant<Config, ConfigError> load_config(const std::string& path, bool required,
+                                              const Environment& env);
+
+// Things worth a log line that do not stop start-up, e.g. a file holding secrets that other
+// users can read.
+std::vector<std::string> config_warnings(const Config& config);
+
+}  // namespace bridge

@@ -1,0 +1,303 @@
+#include "bridge/daemon.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "bridge/bounded_queue.hpp"
+#include "bridge/commands.hpp"
+#include "bridge/csv_sink.hpp"
+#include "bridge/energy_guard.hpp"
+#include "bridge/log.hpp"
+#include "bridge/mqtt_sink.hpp"
+#include "bridge/paho_publisher.hpp"
+#include "bridge/push_json.hpp"
+#include "bridge/serial_port.hpp"
+#include "bridge/udp_sink.hpp"
+#include "decoder/decoder.hpp"
+
+namespace bridge {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+SerialSettings serial_settings(const Config::Serial& s) {
+    const char parity = s.parity == Config::Serial::Parity::even ? 'E' : s.parity == Config::Serial::Parity::odd ? 'O' : 'N';
+    return {s.baud, parity, s.data_bits, s.stop_bits};
+}
+
+// Counters the reader thread keeps (framing happens there) and the worker reads.
+struct ReaderCounters {
+    std::atomic<std::uint64_t> corrupt_frames{0};
+    std::atomic<std::uint64_t> garbage_bytes{0};
+};
+
+// Sleeps that a stop request cuts short.
+class Waiter {
+public:
+    explicit Waiter(const std::atomic<bool>& stop) : stop_(stop) {}
+    // false when stopped
+    bool sleep(std::chrono::milliseconds d) {
+        const auto until = std::chrono::steady_clock::now() + d;
+        while (!stop_) {
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= until) return true;
+            std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(until - now, 100ms));
+        }
+        return false;
+    }
+
+private:
+    const std::atomic<bool>& stop_;
+};
+
+class Reader {
+public:
+    Reader(const Config& config, const RunOptions& options, BoundedQueue<dlms::LinkFrame>& queue, ReaderCounters& counters,
+           const std::atomic<bool>& stop)
+        : config_(config), options_(options), queue_(queue), counters_(counters), stop_(stop), waiter_(stop) {}
+
+    // Reads until stopped, or until a replayed capture ends.
+    void run() {
+        if (!options_.record.empty()) {
+            record_ = std::fopen(options_.record.c_str(), "ab");
+            if (!record_) log_error("--record " + options_.record + ": cannot open for appending; not recording");
+        }
+        if (options_.replay.empty()) read_serial();
+        else read_replay();
+        if (record_) std::fclose(record_);
+        queue_.close();
+    }
+
+private:
+    void read_replay() {
+        FdReader in;
+        if (auto e = in.open_file(options_.replay); !e.empty()) {
+            log_error("--replay: " + e);
+            failed = true;
+            return;
+        }
+        while (!stop_) {
+            auto r = in.read(buffer_, 200);
+            if (r.kind == ReadResult::Kind::closed) break;
+            if (r.kind == ReadResult::Kind::data) consume(r.size, !options_.fast);
+        }
+    }
+
+    // The device may be missing at start, or vanish (USB adapter unplugged): retry with a growing
+    // pause, and log only when the state changes.
+    void read_serial() {
+        const auto settings = serial_settings(config_.serial);
+        auto backoff = 1s;
+        std::string last_error;
+        FdReader port;
+        while (!stop_) {
+            if (!port.is_open()) {
+                const std::string e = port.open_serial(config_.serial.port, settings);
+                if (!e.empty()) {
+                    if (e != last_error) log_warning("serial port " + e + "; retrying every few seconds");
+                    last_error = e;
+                    if (!waiter_.sleep(backoff)) break;
+                    backoff = std::min(backoff * 2, std::chrono::seconds(30));
+                    continue;
+                }
+                log_info("reading " + config_.serial.port + " at " + describe(settings));
+                last_error.clear();
+                backoff = 1s;
+            }
+            auto r = port.read(buffer_, 200);
+            if (r.kind == ReadResult::Kind::data) consume(r.size, false);
+            if (r.kind == ReadResult::Kind::closed) {
+                log_warning("serial port " + config_.serial.port + " went away" + (r.error.empty() ? "" : " (" + r.error + ")") +
+                            "; waiting for it to return");
+                last_error = "gone";
+                port.close();
+                waiter_.sleep(1s);
+            }
+        }
+    }
+
+    void consume(std::size_t n, bool paced) {
+        const dlms::ByteView bytes(buffer_.data(), n);
+        if (record_) {
+            std::fwrite(bytes.data(), 1, bytes.size(), record_);
+            std::fflush(record_);
+        }
+        dlms::StreamFramer::Handlers h;
+        h.on_frame = [&](dlms::LinkFrame&& f) {
+            queue_.push(std::move(f));
+            // A capture replayed at the meter's pace: one frame per push interval.
+            if (paced) waiter_.sleep(std::chrono::seconds(config_.meter.push_interval));
+        };
+        h.on_error = [&](const dlms::Error& e, dlms::ByteView frame) {
+            ++counters_.corrupt_frames;
+            corrupt_log_(LogLevel::warning, std::string("corrupt frame skipped: ") + e.message + " [" +
+                                                std::to_string(frame.size()) + " bytes, starting " + hex_context(frame, 0) + "]");
+        };
+        framer_.feed(bytes, h);
+        counters_.garbage_bytes = framer_.garbage_bytes();
+    }
+
+public:
+    bool failed = false;
+
+private:
+    const Config& config_;
+    const RunOptions& options_;
+    BoundedQueue<dlms::LinkFrame>& queue_;
+    ReaderCounters& counters_;
+    const std::atomic<bool>& stop_;
+    Waiter waiter_;
+    dlms::StreamFramer framer_;
+    std::array<std::uint8_t, 512> buffer_{};
+    std::FILE* record_ = nullptr;
+    RateLimitedLog corrupt_log_;
+};
+
+void touch(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    ::futimens(fd, nullptr);
+    ::close(fd);
+}
+
+const char* warning_text(dlms::Warning w) {
+    switch (w) {
+        case dlms::Warning::keys_swapped:
+            return "the meter keys are swapped in the config: encryption_key must be key 64 (GPK60) and "
+                   "authentication_key key 65 (GPK61); decoding with them swapped";
+        case dlms::Warning::no_authentication_key:
+            return "no authentication_key (key 65 / GPK61) configured: pushes are decrypted without checking "
+                   "that they are authentic";
+    }
+    return "";
+}
+
+std::unique_ptr<PahoPublisher> make_publisher(const Config& c) {
+    PahoOptions o;
+    o.host = c.mqtt.host;
+    o.port = c.mqtt.port;
+    o.client_id = c.mqtt.client_id;
+    o.username = c.mqtt.username;
+    o.password = c.mqtt.password;
+    o.tls = {c.mqtt.tls.enabled, c.mqtt.tls.ca_file, c.mqtt.tls.cert_file, c.mqtt.tls.key_file, c.mqtt.tls.insecure};
+    o.keepalive = std::chrono::seconds(c.mqtt.keepalive);
+    o.qos = c.mqtt.qos;
+    o.buffer_messages = c.mqtt.buffer_messages;
+    o.status_topic = ha::bridge_status_topic({c.mqtt.base_topic, c.mqtt.discovery_prefix});
+    o.log = log_to(LogLevel::warning);
+    return std::make_unique<PahoPublisher>(std::move(o));
+}
+
+}  // namespace
+
+int run_daemon(const Config& config, const RunOptions& options, const std::atomic<bool>& stop) {
+    // Sinks first: a bad output setting is a start-up error, before any byte is read.
+    std::unique_ptr<PahoPublisher> publisher;
+    std::unique_ptr<MqttSink> mqtt;
+    std::vector<std::unique_ptr<Sink>> outputs;
+    try {
+        if (config.mqtt.enabled) {
+            publisher = make_publisher(config);
+            MqttSinkOptions mo;
+            mo.topics = {config.mqtt.base_topic, config.mqtt.discovery_prefix};
+            mo.qos = config.mqtt.qos;
+            mo.push_interval = std::chrono::seconds(config.meter.push_interval);
+            mo.bridge_version = version();
+            mo.log = log_to(LogLevel::info);
+            mqtt = std::make_unique<MqttSink>(*publisher, mo);
+        }
+        auto energy = std::make_shared<EnergyToday>();
+        if (config.udp.enabled) {
+            UdpOptions uo;
+            uo.address = config.udp.address;
+            uo.port = static_cast<std::uint16_t>(config.udp.port);
+            uo.format = config.udp.format == Config::Udp::Format::legacy ? UdpOptions::Format::legacy : UdpOptions::Format::json;
+            uo.version = version();
+            outputs.push_back(std::make_unique<UdpSink>(uo, energy, log_to(LogLevel::warning)));
+        }
+        if (config.csv.enabled) {
+            CsvOptions co;
+            co.directory = config.csv.directory;
+            co.interval = config.csv.interval == Config::Csv::Interval::minute ? CsvOptions::Interval::minute : CsvOptions::Interval::push;
+            co.version = version();
+            outputs.push_back(std::make_unique<CsvSink>(co, energy, log_to(LogLevel::warning)));
+        }
+    } catch (const std::exception& e) {
+        log_error(e.what());
+        return 1;
+    }
+    if (publisher) {
+        publisher->start();
+        // A replay is over in moments: give the broker a chance first, so that its messages are
+        // sent rather than buffered.
+        if (!options.replay.empty()) {
+            for (int i = 0; i < 100 && !publisher->connected() && !stop; ++i) std::this_thread::sleep_for(100ms);
+            if (!publisher->connected()) log_warning("MQTT broker not reachable yet; messages are buffered");
+        }
+    }
+
+    dlms::DecoderOptions decoder_options;
+    decoder_options.keys = config.meter.keys();
+    decoder_options.overrides = config.meter.scaling;
+    dlms::Decoder decoder(std::move(decoder_options));
+    EnergyGuard guard;
+    RateLimitedLog decode_log;
+
+    BoundedQueue<dlms::LinkFrame> queue(config.queue.capacity);
+    ReaderCounters counters;
+    Reader reader(config, options, queue, counters, stop);
+    std::thread reader_thread([&] { reader.run(); });
+
+    dlms::Decoder::Handlers h;
+    h.on_push = [&](const dlms::Push& decoded) {
+        dlms::Push push = decoded;
+        guard.filter(push);
+        dlms::DecodeStats stats = decoder.stats();
+        stats.garbage_bytes = counters.garbage_bytes;
+        stats.errors[static_cast<std::size_t>(dlms::ErrorCode::corrupt_frame)] += counters.corrupt_frames;
+        const Delivery d{push, stats, std::chrono::system_clock::now()};
+        if (mqtt) mqtt->take(d);
+        for (auto& s : outputs) s->take(d);
+        if (!config.health.file.empty()) touch(config.health.file);
+    };
+    h.on_error = [&](const dlms::Error& e, dlms::ByteView unit) {
+        decode_log(LogLevel::warning, std::string("push not decoded: ") + std::string(dlms::to_string(e.code)) + " at " +
+                                          std::string(dlms::to_string(e.layer)) + " offset " + std::to_string(e.offset) + ": " +
+                                          e.message + " [" + hex_context(unit, e.offset) + "]");
+    };
+    h.on_warning = [](dlms::Warning w) { log_warning(warning_text(w)); };
+
+    // The worker: this thread.
+    auto last_tick = std::chrono::steady_clock::now();
+    std::uint64_t dropped_reported = 0;
+    while (!queue.closed_and_empty()) {
+        if (auto frame = queue.pop(250ms)) decoder.decode_frame(*frame, h);
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_tick >= 1s) {
+            last_tick = now;
+            if (mqtt) mqtt->tick(std::chrono::system_clock::now());
+            if (const auto dropped = queue.dropped(); dropped != dropped_reported) {
+                log_warning(std::to_string(dropped - dropped_reported) + " frames dropped: the worker fell behind the serial port");
+                dropped_reported = dropped;
+            }
+        }
+    }
+    reader_thread.join();
+    const auto& st = decoder.stats();
+    log_info("stopping: " + std::to_string(st.pushes) + " pushes decoded, " + std::to_string(st.error_total()) +
+             " frames not decoded, " + std::to_string(counters.corrupt_frames.load()) + " corrupt frames, " +
+             std::to_string(st.missed_pushes) + " pushes missed");
+    mqtt.reset();
+    if (publisher) publisher->stop();
+    return reader.failed ? 1 : 0;
+}
+
+}  // namespace bridge

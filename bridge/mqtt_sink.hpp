@@ -1,0 +1,82 @@
+// Turns pushes into Home Assistant MQTT messages: discovery (retained), meter availability
+// (retained), state and diagnostics. Discovery is sent for a meter's first push, when a push
+// brings a reading never seen before, after every reconnect and when Home Assistant announces
+// "online" on <discovery_prefix>/status.
+//
+// take() and tick() run on the worker thread; the reconnect and Home Assistant callbacks run on
+// client threads. One mutex guards the per-meter state.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "bridge/publisher.hpp"
+#include "bridge/sink.hpp"
+#include "decoder/decoder.hpp"
+#include "decoder/push.hpp"
+#include "ha_discovery/discovery.hpp"
+
+namespace bridge {
+
+struct MqttSinkOptions {
+    ha::Topics topics;
+    int qos = 1;
+    std::chrono::seconds push_interval{10};  // how often the meter pushes
+    std::string bridge_version;              // shown in the discovery device block
+    std::function<void(std::string_view)> log;  // empty = silent
+};
+
+class MqttSink final : public Sink {
+public:
+    using Clock = std::chrono::system_clock;
+
+    // Registers the reconnect and Home Assistant status callbacks on `publisher`, which must
+    // outlive this sink or be stopped first; callbacks arriving after destruction are ignored.
+    MqttSink(Publisher& publisher, MqttSinkOptions options);
+    ~MqttSink() override;
+    MqttSink(const MqttSink&) = delete;
+    MqttSink& operator=(const MqttSink&) = delete;
+
+    void take(const Delivery& delivery) override;
+
+    // Called about once a second: a meter silent for 3 × push_interval turns "offline", and
+    // diagnostics are republished every push_interval so the time since the last push moves.
+    void tick(Clock::time_point now);
+
+    // Discovery, availability and the last state of every known meter, sent again.
+    void republish_all();
+
+    // A meter turns offline after this much silence.
+    std::chrono::seconds offline_after() const { return options_.push_interval * 3; }
+
+private:
+    struct Meter {
+        dlms::Push last_push;
+        dlms::DecodeStats stats;
+        Clock::time_point last_received{};
+        Clock::time_point last_diagnostics{};
+        std::set<std::string> reading_ids;
+        bool online = false;
+    };
+    struct Link;  // lets client callbacks reach the sink only while it lives
+
+    void publish_discovery(const dlms::Push& push);
+    void publish_availability(const std::string& slug, bool online);
+    void publish_state(const std::string& slug, const dlms::Push& push);
+    void publish_diagnostics(const std::string& slug, Meter& meter, Clock::time_point now);
+    void log(const std::string& line) const;
+
+    Publisher& publisher_;
+    MqttSinkOptions options_;
+    std::shared_ptr<Link> link_;
+    std::mutex mutex_;
+    std::map<std::string, Meter> meters_;  // by meter slug
+};
+
+}  // namespace bridge

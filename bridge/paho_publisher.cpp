@@ -1,0 +1,346 @@
+#include "bridge/paho_publisher.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+#include <utility>
+
+#include <mqtt/async_client.h>
+
+namespace bridge {
+namespace {
+
+constexpr auto kErrorLogInterval = std::chrono::seconds(30);
+constexpr auto kOfflineWait = std::chrono::milliseconds(600);
+constexpr auto kDisconnectWait = std::chrono::milliseconds(300);
+
+// Paho hands back either a CONNACK code (1..5) or one of its own negative codes.
+std::string describe_rc(int rc) {
+    switch (rc) {
+        case 1: return "broker refused the protocol version";
+        case 2: return "broker rejected the client id";
+        case 3: return "broker unavailable";
+        case 4: return "bad user name or password";
+        case 5: return "not authorized (check mqtt user name and password)";
+        default: break;
+    }
+    std::string text = mqtt::exception::error_str(rc);
+    if (rc == MQTTASYNC_FAILURE) text = "broker unreachable or connection refused";
+    return text.empty() ? "error " + std::to_string(rc) : text + " (" + std::to_string(rc) + ")";
+}
+
+void require(bool ok, const std::string& message) {
+    if (!ok) throw std::invalid_argument(message);
+}
+
+void require_readable(const std::string& path, const char* setting) {
+    if (path.empty()) return;
+    std::ifstream file(path);
+    require(file.good(), std::string(setting) + ": cannot read '" + path + "'; give a readable PEM file");
+}
+
+void validate(const PahoOptions& o) {
+    require(!o.host.empty(), "mqtt.host is empty; set the broker's host name or address");
+    require(o.port > 0 && o.port < 65536,
+            "mqtt.port " + std::to_string(o.port) + " is out of range; use 1..65535 (1883, 8883 for TLS)");
+    require(!o.client_id.empty(), "mqtt.client_id is empty; set a stable client id");
+    require(o.qos >= 0 && o.qos <= 2, "mqtt.qos " + std::to_string(o.qos) + " is invalid; use 0, 1 or 2");
+    require(o.buffer_messages > 0,
+            "mqtt.buffer_messages " + std::to_string(o.buffer_messages) + " is invalid; use a positive count");
+    require(o.password.empty() || !o.username.empty(), "mqtt.password is set without mqtt.username; set both");
+    require(o.keepalive.count() > 0, "mqtt.keepalive must be a positive number of seconds");
+    if (o.tls.enabled) {
+        require_readable(o.tls.ca_file, "mqtt.tls.ca_file");
+        require_readable(o.tls.cert_file, "mqtt.tls.cert_file");
+        require_readable(o.tls.key_file, "mqtt.tls.key_file");
+    }
+}
+
+std::string make_uri(const PahoOptions& o) {
+    const bool v6 = o.host.find(':') != std::string::npos;
+    const std::string host = v6 ? "[" + o.host + "]" : o.host;
+    return (o.tls.enabled ? "ssl://" : "tcp://") + host + ":" + std::to_string(o.port);
+}
+
+mqtt::ssl_options make_ssl(const MqttTlsOptions& tls) {
+    mqtt::ssl_options ssl;
+    if (!tls.ca_file.empty()) ssl.set_trust_store(tls.ca_file);
+    if (!tls.cert_file.empty()) ssl.set_key_store(tls.cert_file);
+    if (!tls.key_file.empty()) ssl.set_private_key(tls.key_file);
+    ssl.set_enable_server_cert_auth(!tls.insecure);
+    ssl.set_verify(!tls.insecure);
+    return ssl;
+}
+
+std::unique_ptr<mqtt::connect_options> make_connect_options(const PahoOptions& o) {
+    auto opts = std::make_unique<mqtt::connect_options>();
+    opts->set_mqtt_version(MQTTVERSION_3_1_1);
+    opts->set_clean_session(true);
+    opts->set_keep_alive_interval(o.keepalive);
+    opts->set_connect_timeout(std::chrono::seconds(10));
+    opts->set_max_inflight(100);
+    // Reconnecting is done by our own thread, so the first connect is retried the same way.
+    opts->set_automatic_reconnect(false);
+    if (!o.username.empty()) opts->set_user_name(o.username);
+    if (!o.password.empty()) opts->set_password(o.password);
+    if (!o.status_topic.empty())
+        opts->set_will(mqtt::will_options(o.status_topic, std::string("offline"), o.qos, true));
+    if (o.tls.enabled) opts->set_ssl(make_ssl(o.tls));
+    return opts;
+}
+
+std::unique_ptr<mqtt::async_client> make_client(const PahoOptions& o, const std::string& uri) {
+    mqtt::create_options create(MQTTVERSION_3_1_1);
+    create.set_send_while_disconnected(true, true);  // buffer from the start, before the first connect
+    create.set_max_buffered_messages(o.buffer_messages);
+    create.set_delete_oldest_messages(true);  // the newest state matters more than old ones
+    try {
+        return std::make_unique<mqtt::async_client>(uri, o.client_id, create, nullptr);
+    } catch (const mqtt::exception& e) {
+        throw std::invalid_argument("mqtt: cannot create a client for " + uri + ": " + e.what());
+    }
+}
+
+}  // namespace
+
+class PahoPublisher::ConnectListener final : public mqtt::iaction_listener {
+public:
+    explicit ConnectListener(PahoPublisher& owner) : owner_(owner) {}
+    void on_failure(const mqtt::token& token) override { owner_.handle_connect_failure(token.get_return_code()); }
+    void on_success(const mqtt::token&) override {}  // the connected handler does the work
+
+private:
+    PahoPublisher& owner_;
+};
+
+PahoPublisher::PahoPublisher(PahoOptions options) : options_(std::move(options)) {
+    validate(options_);
+    uri_ = make_uri(options_);
+    listener_ = std::make_unique<ConnectListener>(*this);
+    connect_options_ = make_connect_options(options_);
+    backoff_ = options_.min_retry;
+    client_ = make_client(options_, uri_);
+    client_->set_connected_handler([this](const std::string&) { handle_connected(); });
+    client_->set_connection_lost_handler([this](const std::string& cause) { handle_connection_lost(cause); });
+    client_->set_message_callback([this](mqtt::const_message_ptr msg) {
+        if (msg) handle_message(msg->get_topic(), msg->to_string());
+    });
+}
+
+PahoPublisher::~PahoPublisher() {
+    stop();
+    try {
+        client_->disable_callbacks();
+    } catch (...) {
+    }
+    client_.reset();
+}
+
+void PahoPublisher::start() {
+    std::lock_guard lock(mutex_);
+    if (started_ || stopping_) return;
+    started_ = true;
+    want_connect_ = true;
+    next_attempt_ = std::chrono::steady_clock::now();
+    connector_ = std::thread([this] { run_connector(); });
+}
+
+void PahoPublisher::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (connector_.joinable()) connector_.join();
+    try {
+        if (client_->is_connected()) {
+            // Waiting for "offline" to be acknowledged also lets the messages queued before it
+            // leave; then close at once. Each wait is bounded, so a dead broker cannot hold us.
+            // (Paho's own disconnect timeout would wait out its full length, acknowledged or not.)
+            if (!options_.status_topic.empty()) {
+                auto sent = client_->publish(options_.status_topic, std::string("offline"), options_.qos, true);
+                if (sent) sent->wait_for(kOfflineWait);
+            }
+            auto closed = client_->disconnect(0);
+            if (closed) closed->wait_for(kDisconnectWait);
+        }
+    } catch (const std::exception& e) {
+        log(std::string("MQTT disconnect from ") + uri_ + " failed: " + e.what());
+    }
+    std::lock_guard lock(mutex_);
+    connected_ = false;
+}
+
+void PahoPublisher::publish(const std::string& topic, const std::string& payload, int qos, bool retain) {
+    try {
+        client_->publish(topic, payload.data(), payload.size(), qos, retain);
+        std::lock_guard lock(mutex_);
+        ++stats_.queued;
+    } catch (const mqtt::exception& e) {
+        log_publish_error(topic, describe_rc(e.get_return_code()));
+    } catch (const std::exception& e) {
+        log_publish_error(topic, e.what());
+    }
+}
+
+bool PahoPublisher::connected() const {
+    std::lock_guard lock(mutex_);
+    return connected_;
+}
+
+void PahoPublisher::on_connected(std::function<void()> callback) {
+    std::lock_guard lock(mutex_);
+    connected_callbacks_.push_back(std::move(callback));
+}
+
+void PahoPublisher::on_message(const std::string& topic, MessageHandler handler) {
+    bool subscribe_now = false;
+    {
+        std::lock_guard lock(mutex_);
+        subscribe_now = connected_ && !message_handlers_.contains(topic);
+        message_handlers_[topic] = std::move(handler);
+    }
+    if (subscribe_now) subscribe(topic);
+}
+
+PublisherStats PahoPublisher::stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+}
+
+// The one place connects start: waits for the next attempt time, or for stop().
+void PahoPublisher::run_connector() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        if (want_connect_ && std::chrono::steady_clock::now() >= next_attempt_) {
+            want_connect_ = false;
+            lock.unlock();
+            begin_connect();
+            lock.lock();
+        } else if (want_connect_) {
+            wake_.wait_until(lock, next_attempt_);
+        } else {
+            wake_.wait(lock);
+        }
+    }
+}
+
+void PahoPublisher::begin_connect() {
+    try {
+        client_->connect(*connect_options_, nullptr, *listener_);
+    } catch (const mqtt::exception& e) {
+        handle_connect_failure(e.get_return_code());
+    } catch (const std::exception&) {
+        handle_connect_failure(MQTTASYNC_FAILURE);
+    }
+}
+
+void PahoPublisher::handle_connected() {
+    std::vector<std::string> topics;
+    std::vector<std::function<void()>> callbacks;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+        connected_ = true;
+        backoff_ = options_.min_retry;
+        ++stats_.connects;
+        for (const auto& entry : message_handlers_) topics.push_back(entry.first);
+        callbacks = connected_callbacks_;
+    }
+    log("MQTT connected to " + uri_ + " as client '" + options_.client_id + "'");
+    if (!options_.status_topic.empty()) publish(options_.status_topic, "online", options_.qos, true);
+    for (const auto& topic : topics) subscribe(topic);
+    for (const auto& callback : callbacks) {
+        try {
+            callback();
+        } catch (const std::exception& e) {
+            log(std::string("MQTT on-connect handler failed: ") + e.what());
+        }
+    }
+}
+
+void PahoPublisher::handle_connect_failure(int rc) {
+    std::chrono::milliseconds wait{};
+    {
+        std::lock_guard lock(mutex_);
+        ++stats_.connect_failures;
+        if (stopping_) return;
+        wait = backoff_;
+        backoff_ = std::min(backoff_ * 2, options_.max_retry);
+        want_connect_ = true;
+        next_attempt_ = std::chrono::steady_clock::now() + wait;
+    }
+    wake_.notify_all();
+    std::string who = options_.username.empty() ? "anonymously" : "as user '" + options_.username + "'";
+    log("MQTT connect to " + uri_ + " " + who + " failed: " + describe_rc(rc) + "; retrying in " +
+        std::to_string((wait.count() + 999) / 1000) + " s");
+}
+
+void PahoPublisher::handle_connection_lost(const std::string& cause) {
+    {
+        std::lock_guard lock(mutex_);
+        connected_ = false;
+        if (stopping_) return;
+        backoff_ = options_.min_retry;
+        want_connect_ = true;
+        next_attempt_ = std::chrono::steady_clock::now() + options_.min_retry;
+    }
+    wake_.notify_all();
+    log("MQTT connection to " + uri_ + " lost" + (cause.empty() ? "" : " (" + cause + ")") + "; reconnecting");
+}
+
+void PahoPublisher::handle_message(const std::string& topic, const std::string& payload) {
+    MessageHandler handler;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = message_handlers_.find(topic);
+        if (it == message_handlers_.end()) return;
+        handler = it->second;
+    }
+    try {
+        handler(topic, payload);
+    } catch (const std::exception& e) {
+        log("MQTT message handler for " + topic + " failed: " + e.what());
+    }
+}
+
+void PahoPublisher::subscribe(const std::string& topic) {
+    try {
+        client_->subscribe(topic, options_.qos);
+    } catch (const mqtt::exception& e) {
+        log("MQTT subscribe to " + topic + " failed: " + describe_rc(e.get_return_code()));
+    }
+}
+
+void PahoPublisher::log(std::string_view line) const {
+    if (options_.log) {
+        try {
+            options_.log(line);
+        } catch (...) {
+        }
+        return;
+    }
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+}
+
+// A dead broker with a full buffer would otherwise print one line per message.
+void PahoPublisher::log_publish_error(const std::string& topic, const std::string& what) {
+    std::uint64_t skipped = 0;
+    {
+        std::lock_guard lock(mutex_);
+        ++stats_.failed;
+        const auto now = std::chrono::steady_clock::now();
+        if (stats_.failed > 1 && now - last_error_log_ < kErrorLogInterval) {
+            ++errors_not_logged_;
+            return;
+        }
+        last_error_log_ = now;
+        skipped = std::exchange(errors_not_logged_, 0);
+    }
+    std::string line = "MQTT publish to " + topic + " failed: " + what;
+    if (skipped > 0) line += " (" + std::to_string(skipped) + " more failures not logged)";
+    log(line);
+}
+
+}  // namespace bridge

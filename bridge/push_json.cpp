@@ -1,0 +1,78 @@
+#include "bridge/push_json.hpp"
+
+#include <cmath>
+
+namespace bridge {
+
+using json = nlohmann::ordered_json;
+
+json raw_json(const dlms::RawValue& raw) {
+    return std::visit(
+        [](const auto& v) -> json {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::monostate>) return nullptr;
+            else if constexpr (std::is_same_v<T, dlms::OctetString>) return dlms::to_hex(v.bytes);
+            else if constexpr (std::is_same_v<T, dlms::DateTime>) return v.iso();
+            else return v;
+        },
+        raw);
+}
+
+namespace {
+// raw × 10^scaler, exact for integers with a non-negative scaler (energy counters).
+json scaled_value(const dlms::Reading& r) {
+    if (r.scaler >= 0) {
+        std::uint64_t factor = 1;
+        for (int i = 0; i < r.scaler; ++i) factor *= 10;
+        if (auto* u = std::get_if<std::uint64_t>(&r.raw)) return *u * factor;
+        if (auto* i = std::get_if<std::int64_t>(&r.raw)) return *i * static_cast<std::int64_t>(factor);
+    }
+    auto v = r.value();
+    if (!v) return nullptr;
+    return *v;
+}
+}  // namespace
+
+json push_json(const dlms::Push& p) {
+    json out;
+    out["system_title"] = p.system_title.empty() ? json(nullptr) : json(dlms::to_hex(p.system_title));
+    out["manufacturer"] = p.manufacturer();
+    out["frame_counter"] = p.security == dlms::Security::none ? json(nullptr) : json(p.frame_counter);
+    out["security"] = std::string(dlms::to_string(p.security));
+    out["list_id"] = p.list_id.empty() ? json(nullptr) : json(p.list_id);
+    out["notification_time"] = p.notification_time ? json(p.notification_time->iso()) : json(nullptr);
+    json readings = json::array();
+    for (const auto& r : p.readings) {
+        json j;
+        j["obis"] = r.obis ? json(r.obis->to_string()) : json(nullptr);
+        if (r.index >= 0) j["index"] = r.index;
+        j["key"] = r.key.empty() ? json(nullptr) : json(std::string(r.key));
+        j["raw"] = raw_json(r.raw);
+        if (r.is_number()) {
+            j["scaler"] = int{r.scaler};
+            const auto unit = dlms::unit_symbol(r.unit);
+            j["unit"] = unit.empty() ? json(nullptr) : json(std::string(unit));
+            j["value"] = scaled_value(r);
+        }
+        readings.push_back(std::move(j));
+    }
+    out["readings"] = std::move(readings);
+    return out;
+}
+
+std::string hex_context(dlms::ByteView unit, std::size_t offset) {
+    if (unit.empty()) return "";
+    const std::size_t start = offset >= 4 ? std::min(offset - 4, unit.size() - 1) : 0;
+    const std::size_t n = std::min<std::size_t>(16, unit.size() - start);
+    return dlms::to_hex(unit.subspan(start, n));
+}
+
+json error_json(const dlms::Error& e, dlms::ByteView unit) {
+    return {{"error", std::string(dlms::to_string(e.code))},
+            {"layer", std::string(dlms::to_string(e.layer))},
+            {"offset", e.offset},
+            {"message", e.message},
+            {"context", hex_context(unit, e.offset)}};
+}
+
+}  // namespace bridge

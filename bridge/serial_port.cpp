@@ -1,0 +1,120 @@
+#include "bridge/serial_port.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace bridge {
+
+namespace {
+speed_t speed_of(int baud) {
+    switch (baud) {
+        case 300: return B300;
+        case 600: return B600;
+        case 1200: return B1200;
+        case 2400: return B2400;
+        case 4800: return B4800;
+        case 9600: return B9600;
+        case 19200: return B19200;
+        case 38400: return B38400;
+        case 57600: return B57600;
+        case 115200: return B115200;
+        default: return 0;
+    }
+}
+}  // namespace
+
+bool valid_baud(int baud) { return speed_of(baud) != 0; }
+
+std::string describe(const SerialSettings& s) {
+    return std::to_string(s.baud) + " " + std::to_string(s.data_bits) + s.parity + std::to_string(s.stop_bits);
+}
+
+FdReader::~FdReader() { close(); }
+
+void FdReader::close() {
+    if (fd_ >= 0 && owns_) ::close(fd_);
+    fd_ = -1;
+}
+
+std::string FdReader::open_serial(const std::string& path, const SerialSettings& s) {
+    close();
+    const int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return path + ": " + std::strerror(errno);
+    termios tio{};
+    if (tcgetattr(fd, &tio) != 0) {
+        const std::string e = path + ": not a serial device (" + std::strerror(errno) + ")";
+        ::close(fd);
+        return e;
+    }
+    cfmakeraw(&tio);
+    const speed_t speed = speed_of(s.baud);
+    cfsetispeed(&tio, speed);
+    cfsetospeed(&tio, speed);
+    tio.c_cflag &= ~static_cast<tcflag_t>(CSIZE | PARENB | PARODD | CSTOPB | CRTSCTS);
+    tio.c_cflag |= CLOCAL | CREAD;
+    tio.c_cflag |= s.data_bits == 7 ? CS7 : CS8;
+    if (s.parity == 'E') tio.c_cflag |= PARENB;
+    if (s.parity == 'O') tio.c_cflag |= PARENB | PARODD;
+    if (s.stop_bits == 2) tio.c_cflag |= CSTOPB;
+    tio.c_cc[VMIN] = 0;
+    tio.c_cc[VTIME] = 0;
+    if (tcsetattr(fd, TCSANOW, &tio) != 0) {
+        const std::string e = path + ": cannot set " + describe(s) + " (" + std::strerror(errno) + ")";
+        ::close(fd);
+        return e;
+    }
+    tcflush(fd, TCIFLUSH);
+    fd_ = fd;
+    owns_ = true;
+    return "";
+}
+
+std::string FdReader::open_file(const std::string& path) {
+    close();
+    if (path == "-") {
+        fd_ = STDIN_FILENO;
+        owns_ = false;
+        return "";
+    }
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return path + ": " + std::strerror(errno);
+    fd_ = fd;
+    owns_ = true;
+    return "";
+}
+
+ReadResult FdReader::read(std::span<std::uint8_t> buffer, int timeout_ms) {
+    ReadResult r;
+    if (fd_ < 0) {
+        r.kind = ReadResult::Kind::closed;
+        return r;
+    }
+    pollfd p{fd_, POLLIN, 0};
+    const int ready = ::poll(&p, 1, timeout_ms);
+    if (ready < 0) {
+        if (errno == EINTR) return r;
+        r.kind = ReadResult::Kind::closed;
+        r.error = std::strerror(errno);
+        return r;
+    }
+    if (ready == 0) return r;
+    const ssize_t n = ::read(fd_, buffer.data(), buffer.size());
+    if (n > 0) {
+        r.kind = ReadResult::Kind::data;
+        r.size = static_cast<std::size_t>(n);
+        return r;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return r;
+    // 0 bytes after poll said readable: end of file, or a pty whose other side went away;
+    // EIO: a USB adapter unplugged.
+    r.kind = ReadResult::Kind::closed;
+    if (n < 0) r.error = std::strerror(errno);
+    return r;
+}
+
+}  // namespace bridge

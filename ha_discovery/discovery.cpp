@@ -1,0 +1,192 @@
+#include "ha_discovery/discovery.hpp"
+
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "ha_discovery/sensors.hpp"
+#include "ha_discovery/state.hpp"
+
+namespace ha {
+namespace {
+
+using nlohmann::json;
+
+// Topic levels and ids: MQTT wildcards, '/' and spaces must never come from meter data.
+std::string slug(std::string_view text) {
+    std::string out(text);
+    for (auto& c : out) {
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                        c == '_' || c == '-';
+        if (!ok) c = '_';
+    }
+    return out;
+}
+
+std::string join(std::string_view base, std::string_view level) {
+    std::string out(base);
+    while (!out.empty() && out.back() == '/') out.pop_back();
+    out += '/';
+    out += level;
+    return out;
+}
+
+// What every entity of one meter shares.
+struct Context {
+    std::string meter;
+    json device;
+    json origin;
+    json meter_availability;   // bridge and meter must both be online
+    json bridge_availability;  // the bridge alone: diagnostics matter most when the meter is silent
+};
+
+json availability_entry(const std::string& topic) {
+    return {{"topic", topic}, {"payload_available", "online"}, {"payload_not_available", "offline"}};
+}
+
+json device_block(const dlms::Push& push, const std::string& meter) {
+    const std::string serial = push.meter_serial();
+    const std::string maker(dlms::manufacturer_name(push.manufacturer()));
+    std::string name = (maker.empty() ? std::string("DLMS") : maker) + " meter";
+    if (!serial.empty()) name += " " + serial;
+
+    json device = {{"identifiers", json::array({"dlms2mqtt_" + meter})}, {"name", name}};
+    if (!maker.empty()) device["manufacturer"] = maker;
+    device["model"] = push.list_id.empty() ? std::string("DLMS meter") : push.list_id;
+    if (const auto* type = push.find("meter_type")) {
+        if (const auto* text = std::get_if<std::string>(&type->raw); text && !text->empty())
+            device["model_id"] = *text;
+    }
+    if (!serial.empty()) device["serial_number"] = serial;
+    if (!push.list_id.empty()) device["sw_version"] = push.list_id;
+    return device;
+}
+
+// Home Assistant ignores an empty rendering for a numeric sensor but would store "" or "None" for
+// a text one, so a key missing from one push (a meter's lists carry different readings on the same
+// state topic) renders "" for numbers and the entity's current state for text and timestamps.
+bool numeric(const SensorSpec& spec) {
+    if (spec.device_class == "timestamp" || spec.device_class == "date" || spec.device_class == "enum")
+        return false;
+    return !spec.state_class.empty() || !spec.unit.empty() || spec.precision >= 0;
+}
+
+std::string value_template(const SensorSpec& spec, std::string_view key) {
+    const std::string field = "value_json." + std::string(key);
+    const std::string missing = numeric(spec) ? "''" : "this.state";
+    return "{{ " + field + " if " + field + " is defined else " + missing + " }}";
+}
+
+json entity_config(const SensorSpec& spec, std::string_view key, const Context& ctx) {
+    const std::string id = "dlms2mqtt_" + ctx.meter + "_" + slug(key);
+    json config = {
+        {"name", spec.name},
+        {"unique_id", id},
+        // object_id is deprecated in Home Assistant 2025.10; older versions drop this key.
+        {"default_entity_id", "sensor." + id},
+        {"device", ctx.device},
+        {"origin", ctx.origin},
+        {"availability_mode", "all"},
+    };
+    if (!spec.device_class.empty()) config["device_class"] = spec.device_class;
+    if (!spec.state_class.empty()) config["state_class"] = spec.state_class;
+    if (!spec.unit.empty()) config["unit_of_measurement"] = spec.unit;
+    if (spec.precision >= 0) config["suggested_display_precision"] = spec.precision;
+    if (!spec.entity_category.empty()) config["entity_category"] = spec.entity_category;
+    if (!spec.icon.empty()) config["icon"] = spec.icon;
+    return config;
+}
+
+std::string humanise(std::string_view key) {
+    std::string out(key);
+    for (auto& c : out)
+        if (c == '_') c = ' ';
+    if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') out[0] = static_cast<char>(out[0] - 'a' + 'A');
+    return out;
+}
+
+// A reading the table does not know (another maker's OBIS code, an unnamed positional value):
+// announced without a class, disabled until the user asks for it.
+SensorSpec generic_spec(std::string_view key, const std::string& name, const dlms::Reading& reading) {
+    SensorSpec spec{key, name, "", "", "", -1, "", ""};
+    if (reading.is_number()) spec.unit = display_unit(reading);
+    return spec;
+}
+
+std::string generic_name(std::string_view key, const dlms::Reading& reading) {
+    if (reading.key.empty() && reading.obis) return "OBIS " + reading.obis->to_string();
+    return humanise(key);
+}
+
+Message reading_message(const Topics& topics, const Context& ctx, const SensorSpec& spec,
+                        std::string_view key, bool enabled) {
+    json config = entity_config(spec, key, ctx);
+    config["state_topic"] = state_topic(topics, ctx.meter);
+    config["value_template"] = value_template(spec, key);
+    config["availability"] = ctx.meter_availability;
+    if (!enabled) config["enabled_by_default"] = false;
+    return {discovery_topic(topics, ctx.meter, key), config.dump(), true};
+}
+
+Message diagnostic_message(const Topics& topics, const Context& ctx, const SensorSpec& spec) {
+    json config = entity_config(spec, spec.key, ctx);
+    config["state_topic"] = diagnostics_topic(topics, ctx.meter);
+    // Every diagnostics message carries every key.
+    config["value_template"] = "{{ value_json." + std::string(spec.key) + " }}";
+    config["availability"] = ctx.bridge_availability;
+    return {discovery_topic(topics, ctx.meter, spec.key), config.dump(), true};
+}
+
+}  // namespace
+
+std::string bridge_status_topic(const Topics& topics) { return join(topics.base_topic, "status"); }
+
+std::string state_topic(const Topics& topics, std::string_view meter) {
+    return join(join(topics.base_topic, meter), "state");
+}
+
+std::string availability_topic(const Topics& topics, std::string_view meter) {
+    return join(join(topics.base_topic, meter), "availability");
+}
+
+std::string diagnostics_topic(const Topics& topics, std::string_view meter) {
+    return join(join(topics.base_topic, meter), "diagnostics");
+}
+
+std::string discovery_topic(const Topics& topics, std::string_view meter, std::string_view key) {
+    const std::string node = "dlms2mqtt_" + slug(meter);
+    return join(join(join(join(topics.discovery_prefix, "sensor"), node), slug(key)), "config");
+}
+
+std::string meter_slug(const dlms::Push& push) {
+    const std::string serial = push.meter_serial();
+    return serial.empty() ? std::string("meter") : slug(serial);
+}
+
+std::vector<Message> discovery_messages(const dlms::Push& push, const Topics& topics,
+                                        std::string_view bridge_version) {
+    Context ctx;
+    ctx.meter = meter_slug(push);
+    ctx.device = device_block(push, ctx.meter);
+    ctx.origin = {{"name", "dlms2mqtt"}, {"sw_version", std::string(bridge_version)}};
+    const std::string bridge = bridge_status_topic(topics);
+    ctx.bridge_availability = json::array({availability_entry(bridge)});
+    ctx.meter_availability =
+        json::array({availability_entry(bridge), availability_entry(availability_topic(topics, ctx.meter))});
+
+    std::vector<Message> out;
+    for (const auto& [key, reading] : keyed_readings(push)) {
+        if (const auto* spec = find_sensor(key)) {
+            out.push_back(reading_message(topics, ctx, *spec, key, true));
+        } else {
+            const std::string name = generic_name(key, *reading);
+            out.push_back(reading_message(topics, ctx, generic_spec(key, name, *reading), key, false));
+        }
+    }
+    if (state_json(push).contains("power_net"))
+        out.push_back(reading_message(topics, ctx, *find_sensor("power_net"), "power_net", true));
+    for (const auto& spec : diagnostic_sensors()) out.push_back(diagnostic_message(topics, ctx, spec));
+    return out;
+}
+
+}  // namespace ha

@@ -1,0 +1,47 @@
+// Home Assistant MQTT discovery for one meter: topics, and one retained sensor config per entity.
+//
+//   <base>/status                          bridge online/offline (retained, also the MQTT will)
+//   <base>/<meter>/availability            meter online/offline (silent meter → offline)
+//   <base>/<meter>/state                   state_json() of each push
+//   <base>/<meter>/diagnostics             diagnostics_json()
+//   <prefix>/sensor/dlms2mqtt_<meter>/<key>/config   discovery_messages()
+//
+// Pure functions: no MQTT client here.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "decoder/push.hpp"
+
+namespace ha {
+
+struct Topics {
+    std::string base_topic = "dlms2mqtt";
+    std::string discovery_prefix = "homeassistant";
+};
+
+struct Message {
+    std::string topic;
+    std::string payload;
+    bool retain = false;
+};
+
+std::string bridge_status_topic(const Topics& topics);                          // <base>/status
+std::string state_topic(const Topics& topics, std::string_view meter);          // <base>/<meter>/state
+std::string availability_topic(const Topics& topics, std::string_view meter);   // <base>/<meter>/availability
+std::string diagnostics_topic(const Topics& topics, std::string_view meter);    // <base>/<meter>/diagnostics
+// <prefix>/sensor/dlms2mqtt_<meter>/<key>/config
+std::string discovery_topic(const Topics& topics, std::string_view meter, std::string_view key);
+
+// The meter's name in topics and ids: Push::meter_serial(), or "meter" when that is empty, with
+// every character outside [A-Za-z0-9_-] replaced by '_'.
+std::string meter_slug(const dlms::Push& push);
+
+// Every discovery message (retained) for the entities this push actually has (plus "power_net"
+// when it has import and export power), then the bridge's diagnostics entities for the meter.
+std::vector<Message> discovery_messages(const dlms::Push& push, const Topics& topics,
+                                        std::string_view bridge_version);
+
+}  // namespace ha

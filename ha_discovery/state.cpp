@@ -1,0 +1,188 @@
+#include "ha_discovery/state.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <limits>
+#include <set>
+#include <type_traits>
+#include <variant>
+
+namespace ha {
+namespace {
+
+using nlohmann::json;
+
+// Energy goes out in kWh/kvarh: shift the decimal exponent by -3.
+int unit_shift(dlms::Unit unit) {
+    return (unit == dlms::Unit::watt_hour || unit == dlms::Unit::var_hour) ? -3 : 0;
+}
+
+// raw × 10^exponent with one rounding step: dividing by an exact power of ten prints as the
+// meter's decimals (866636 × 10^-2 → 8666.36), multiplying by 10^-2 would not.
+double scale(double raw, int exponent) {
+    if (exponent >= 0) return raw * std::pow(10.0, exponent);
+    return raw / std::pow(10.0, -exponent);
+}
+
+template <typename Int>
+json scale_integer(Int raw, int exponent) {
+    if (exponent < 0) return scale(static_cast<double>(raw), exponent);
+    Int value = raw;
+    for (int i = 0; i < exponent; ++i) {
+        bool overflow = value > std::numeric_limits<Int>::max() / 10;
+        if constexpr (std::is_signed_v<Int>) overflow = overflow || value < std::numeric_limits<Int>::min() / 10;
+        if (overflow) return scale(static_cast<double>(raw), exponent);
+        value = static_cast<Int>(value * 10);
+    }
+    return value;
+}
+
+json number_value(const dlms::Reading& r) {
+    const int exponent = r.scaler + unit_shift(r.unit);
+    if (auto* i = std::get_if<std::int64_t>(&r.raw)) return scale_integer(*i, exponent);
+    if (auto* u = std::get_if<std::uint64_t>(&r.raw)) return scale_integer(*u, exponent);
+    const double d = std::get<double>(r.raw);
+    if (!std::isfinite(d)) return nullptr;
+    return scale(d, exponent);
+}
+
+// Octet strings that are not text (the decoder already turned printable ones into text).
+std::string hex(const dlms::Bytes& bytes) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string out;
+    for (auto b : bytes) {
+        out.push_back(digits[b >> 4]);
+        out.push_back(digits[b & 0x0F]);
+    }
+    return out;
+}
+
+// The offset of this machine's local time from UTC, in minutes, at that local wall-clock time.
+// tm_isdst = -1 lets mktime decide whether summer time applies.
+long local_offset_minutes(const dlms::DateTime& t) {
+    std::tm tm{};
+    tm.tm_year = t.year - 1900;
+    tm.tm_mon = t.month - 1;
+    tm.tm_mday = t.day;
+    tm.tm_hour = t.hour;
+    tm.tm_min = t.minute;
+    tm.tm_sec = t.second > 59 ? 0 : t.second;
+    tm.tm_isdst = -1;
+    if (std::mktime(&tm) == static_cast<std::time_t>(-1)) return 0;
+    return tm.tm_gmtoff / 60;
+}
+
+bool date_time_specified(const dlms::DateTime& t) {
+    return t.year != 0xFFFF && t.year >= 1970 && t.month >= 1 && t.month <= 12 && t.day >= 1 &&
+           t.day <= 31 && t.hour <= 23 && t.minute <= 59;
+}
+
+// Import minus export, keeping integers integers.
+json difference(const json& a, const json& b) {
+    if (a.is_number_integer() && b.is_number_integer())
+        return a.get<std::int64_t>() - b.get<std::int64_t>();
+    return a.get<double>() - b.get<double>();
+}
+
+}  // namespace
+
+std::optional<std::string> iso8601(const dlms::DateTime& t) {
+    if (!date_time_specified(t)) return std::nullopt;
+    // COSEM deviation is UTC minus local time (-120 for CEST); beyond ±14 h it is noise.
+    const bool usable_deviation = t.has_deviation() && std::abs(t.deviation) <= 840;
+    // A UTC offset is less than a day; the clamp only keeps the formatting bounded.
+    const long offset = std::clamp(usable_deviation ? -long{t.deviation} : local_offset_minutes(t), -1439L, 1439L);
+    const auto magnitude = static_cast<unsigned>(std::labs(offset));
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04u-%02u-%02uT%02u:%02u:%02u%c%02u:%02u", unsigned{t.year},
+                  unsigned{t.month}, unsigned{t.day}, unsigned{t.hour}, unsigned{t.minute},
+                  t.second > 59 ? 0U : unsigned{t.second}, offset < 0 ? '-' : '+', magnitude / 60,
+                  magnitude % 60);
+    return std::string(buf);
+}
+
+std::string reading_key(const dlms::Reading& reading, std::size_t position) {
+    if (!reading.key.empty()) return std::string(reading.key);
+    if (reading.obis) {
+        std::string key = "obis";
+        for (auto v : reading.obis->v) key += "_" + std::to_string(v);
+        return key;
+    }
+    const std::size_t index = reading.index >= 0 ? static_cast<std::size_t>(reading.index) : position;
+    return "value_" + std::to_string(index);
+}
+
+std::vector<std::pair<std::string, const dlms::Reading*>> keyed_readings(const dlms::Push& push) {
+    std::vector<std::pair<std::string, const dlms::Reading*>> out;
+    std::set<std::string, std::less<>> seen;
+    for (std::size_t i = 0; i < push.readings.size(); ++i) {
+        const auto& r = push.readings[i];
+        if (std::holds_alternative<std::monostate>(r.raw)) continue;
+        std::string key = reading_key(r, i);
+        if (!seen.insert(key).second) continue;
+        out.emplace_back(std::move(key), &r);
+    }
+    return out;
+}
+
+std::string_view display_unit(const dlms::Reading& reading) {
+    switch (reading.unit) {
+        case dlms::Unit::watt_hour: return "kWh";
+        case dlms::Unit::var_hour: return "kvarh";
+        default: return dlms::unit_symbol(reading.unit);
+    }
+}
+
+json reading_value(const dlms::Reading& r) {
+    if (r.is_number()) return number_value(r);
+    if (auto* b = std::get_if<bool>(&r.raw)) return *b;
+    if (auto* s = std::get_if<std::string>(&r.raw)) return *s;
+    if (auto* o = std::get_if<dlms::OctetString>(&r.raw)) return hex(o->bytes);
+    if (auto* t = std::get_if<dlms::DateTime>(&r.raw)) {
+        if (auto iso = iso8601(*t)) return *iso;
+    }
+    return nullptr;
+}
+
+json state_json(const dlms::Push& push) {
+    json state = json::object();
+    for (const auto& [key, reading] : keyed_readings(push)) state[key] = reading_value(*reading);
+
+    const auto in = state.find("power_import");
+    const auto out = state.find("power_export");
+    if (in != state.end() && out != state.end() && in->is_number() && out->is_number())
+        state["power_net"] = difference(*in, *out);
+
+    if (!push.list_id.empty()) state["list_id"] = push.list_id;
+    if (push.security != dlms::Security::none) state["frame_counter"] = push.frame_counter;
+    if (push.notification_time) {
+        if (auto iso = iso8601(*push.notification_time)) state["meter_time"] = *iso;
+    }
+    return state;
+}
+
+json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
+                      double seconds_since_last_push) {
+    json errors = json::object();
+    for (std::size_t i = 0; i < dlms::kErrorCodeCount; ++i)
+        errors[std::string(dlms::to_string(static_cast<dlms::ErrorCode>(i)))] = stats.errors[i];
+    json out = {
+        {"frame_counter", frame_counter},
+        {"pushes", stats.pushes},
+        {"missed_pushes", stats.missed_pushes},
+        {"errors", std::move(errors)},
+        {"error_total", stats.error_total()},
+        {"garbage_bytes", stats.garbage_bytes},
+    };
+    // Before the first push there is no age to report: null shows as "unknown".
+    if (std::isfinite(seconds_since_last_push) && seconds_since_last_push >= 0)
+        out["seconds_since_last_push"] = std::round(seconds_since_last_push * 10.0) / 10.0;
+    else
+        out["seconds_since_last_push"] = nullptr;
+    return out;
+}
+
+}  // namespace ha

@@ -1,0 +1,53 @@
+// State JSON: one object per push, every reading converted to its display unit. This is the
+// edge where the decoder's raw integers become numbers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "decoder/decoder.hpp"
+#include "decoder/push.hpp"
+
+namespace ha {
+
+// One state object per push: every reading scaled to its display unit, keyed by reading key,
+// plus "power_net" (W, import minus export) when both exist, "list_id", "frame_counter" (when
+// encrypted) and "meter_time" (the notification time with a UTC offset).
+nlohmann::json state_json(const dlms::Push& push);
+
+// The bridge's counters for one meter: frame_counter, pushes, missed_pushes, errors (by kind,
+// every kind present), error_total, garbage_bytes, seconds_since_last_push.
+nlohmann::json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
+                                double seconds_since_last_push);
+
+// ---- Building blocks, shared with discovery and usable by other sinks ----
+
+// The key a reading is published under: Reading::key when set, else "obis_A_B_C_D_E_F", else
+// "value_<index>" (`position` in the push stands in when the reading has no index).
+std::string reading_key(const dlms::Reading& reading, std::size_t position);
+
+// The readings of a push worth publishing, with their keys, in push order: the first reading of
+// a key wins, and values the meter left empty (null-data) are left out.
+std::vector<std::pair<std::string, const dlms::Reading*>> keyed_readings(const dlms::Push& push);
+
+// "kWh" for Wh and "kvarh" for varh (energy is published in kilo-units), else the DLMS symbol.
+std::string_view display_unit(const dlms::Reading& reading);
+
+// The value as published: numbers in the display unit (an integer when the wire value needs no
+// decimals, a double otherwise, so one reading keeps one JSON type), strings as strings, a
+// date-time as ISO 8601 with offset; null when there is nothing to show.
+nlohmann::json reading_value(const dlms::Reading& reading);
+
+// "YYYY-MM-DDTHH:MM:SS+hh:mm". The offset is the meter's deviation when it sends one, else this
+// machine's local offset for that local time (Home Assistant timestamps need an offset).
+// nullopt when the date or time of day is not specified.
+std::optional<std::string> iso8601(const dlms::DateTime& time);
+
+}  // namespace ha

@@ -1,0 +1,183 @@
+// MqttSink's decisions (what is sent, when, retained or not) against a fake publisher.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/mqtt_sink.hpp"
+#include "test/bridge/mqtt_test_util.hpp"
+
+using namespace std::chrono_literals;
+using test_mqtt::FakePublisher;
+using test_mqtt::make_push;
+using test_mqtt::t0;
+
+namespace {
+
+const std::string kState = "dlms2mqtt/27581522/state";
+const std::string kAvailability = "dlms2mqtt/27581522/availability";
+const std::string kDiagnostics = "dlms2mqtt/27581522/diagnostics";
+const std::string kEnergyConfig = "homeassistant/sensor/dlms2mqtt_27581522/energy_import/config";
+const std::string kVoltageConfig = "homeassistant/sensor/dlms2mqtt_27581522/voltage_l1/config";
+
+bridge::MqttSinkOptions options(int qos = 1) {
+    bridge::MqttSinkOptions o;
+    o.qos = qos;
+    o.push_interval = 10s;
+    o.bridge_version = "test";
+    return o;
+}
+
+void take(bridge::MqttSink& sink, const dlms::Push& push, std::chrono::system_clock::time_point when) {
+    dlms::DecodeStats stats;
+    stats.pushes = push.frame_counter;
+    sink.take({push, stats, when});
+}
+
+std::size_t index_of(const FakePublisher& pub, const std::string& topic) {
+    for (std::size_t i = 0; i < pub.sent.size(); ++i)
+        if (pub.sent[i].topic == topic) return i;
+    return pub.sent.size();
+}
+
+}  // namespace
+
+TEST_CASE("first push: discovery, then availability, state and diagnostics, with the right retain flags") {
+    FakePublisher pub;
+    bridge::MqttSink sink(pub, options(2));
+    take(sink, make_push(7, 12345678), t0());
+
+    const auto config = pub.on_topic(kEnergyConfig);
+    REQUIRE(config.size() == 1);
+    CHECK(config[0].retain);
+    CHECK(nlohmann::json::parse(config[0].payload)["state_topic"] == kState);
+
+    const auto availability = pub.on_topic(kAvailability);
+    REQUIRE(availability.size() == 1);
+    CHECK(availability[0].payload == "online");
+    CHECK(availability[0].retain);
+
+    const auto state = pub.on_topic(kState);
+    REQUIRE(state.size() == 1);
+    CHECK_FALSE(state[0].retain);
+    CHECK(state[0].qos == 2);
+    CHECK(nlohmann::json::parse(state[0].payload)["energy_import"].get<double>() == doctest::Approx(12345.678));
+
+    const auto diagnostics = pub.on_topic(kDiagnostics);
+    REQUIRE(diagnostics.size() == 1);
+    CHECK_FALSE(diagnostics[0].retain);
+    CHECK(nlohmann::json::parse(diagnostics[0].payload)["seconds_since_last_push"].get<double>() == 0.0);
+
+    // Home Assistant must know the entity before its first value arrives.
+    CHECK(index_of(pub, kEnergyConfig) < index_of(pub, kAvailability));
+    CHECK(index_of(pub, kAvailability) < index_of(pub, kState));
+}
+
+TEST_CASE("discovery is sent again only when a push brings a reading key never seen before") {
+    FakePublisher pub;
+    bridge::MqttSink sink(pub, options());
+    take(sink, make_push(1, 1000), t0());
+    take(sink, make_push(2, 1001), t0() + 10s);
+    CHECK(pub.on_topic(kEnergyConfig).size() == 1);
+    CHECK(pub.on_topic(kState).size() == 2);
+    CHECK(pub.on_topic(kAvailability).size() == 1);  // still online: not repeated
+
+    take(sink, make_push(3, 1002, true), t0() + 20s);
+    CHECK(pub.on_topic(kVoltageConfig).size() == 1);
+    CHECK(pub.on_topic(kEnergyConfig).size() == 2);
+
+    take(sink, make_push(4, 1003, true), t0() + 30s);
+    CHECK(pub.on_topic(kVoltageConfig).size() == 1);
+}
+
+TEST_CASE("a reconnect republishes discovery, availability and the last state") {
+    FakePublisher pub;
+    bridge::MqttSink sink(pub, options());
+    pub.fire_connected();  // no meter yet: nothing to say
+    CHECK(pub.sent.empty());
+
+    take(sink, make_push(1, 1000), t0());
+    take(sink, make_push(2, 2000), t0() + 10s);
+    pub.sent.clear();
+    pub.fire_connected();
+
+    CHECK(pub.on_topic(kEnergyConfig).size() == 1);
+    REQUIRE(pub.on_topic(kAvailability).size() == 1);
+    CHECK(pub.on_topic(kAvailability)[0].payload == "online");
+    const auto state = pub.on_topic(kState);
+    REQUIRE(state.size() == 1);
+    CHECK(nlohmann::json::parse(state[0].payload)["energy_import"].get<double>() == doctest::Approx(2.0));
+}
+
+TEST_CASE("Home Assistant's 'online' on <prefix>/status triggers discovery; other payloads do not") {
+    FakePublisher pub;
+    auto opts = options();
+    opts.topics.discovery_prefix = "ha";
+    bridge::MqttSink sink(pub, opts);
+    REQUIRE(pub.handlers.contains("ha/status"));
+    take(sink, make_push(1, 1000), t0());
+    const std::string config = "ha/sensor/dlms2mqtt_27581522/energy_import/config";
+    REQUIRE(pub.on_topic(config).size() == 1);
+
+    pub.deliver("ha/status", "offline");
+    CHECK(pub.on_topic(config).size() == 1);
+    pub.deliver("ha/status", "online");
+    CHECK(pub.on_topic(config).size() == 2);
+}
+
+TEST_CASE("a silent meter turns offline after 3 push intervals, once, and online again on its next push") {
+    FakePublisher pub;
+    bridge::MqttSink sink(pub, options());
+    CHECK(sink.offline_after() == 30s);
+    take(sink, make_push(1, 1000), t0());
+
+    sink.tick(t0() + 29s);
+    CHECK(pub.on_topic(kAvailability).size() == 1);  // just the first "online"
+
+    sink.tick(t0() + 30s);
+    auto availability = pub.on_topic(kAvailability);
+    REQUIRE(availability.size() == 2);
+    CHECK(availability[1].payload == "offline");
+    CHECK(availability[1].retain);
+
+    sink.tick(t0() + 31s);
+    sink.tick(t0() + 60s);
+    CHECK(pub.on_topic(kAvailability).size() == 2);  // said once
+
+    take(sink, make_push(2, 1001), t0() + 61s);
+    availability = pub.on_topic(kAvailability);
+    REQUIRE(availability.size() == 3);
+    CHECK(availability[2].payload == "online");
+    CHECK(pub.on_topic(kEnergyConfig).size() == 1);  // known readings: no new discovery
+}
+
+TEST_CASE("tick republishes diagnostics every push interval with the time since the last push") {
+    FakePublisher pub;
+    bridge::MqttSink sink(pub, options());
+    sink.tick(t0());  // no meter: nothing
+    CHECK(pub.sent.empty());
+    take(sink, make_push(5, 1000), t0());
+    REQUIRE(pub.on_topic(kDiagnostics).size() == 1);
+
+    sink.tick(t0() + 5s);
+    CHECK(pub.on_topic(kDiagnostics).size() == 1);
+    sink.tick(t0() + 10s);
+    sink.tick(t0() + 15s);
+    sink.tick(t0() + 20s);
+    const auto diagnostics = pub.on_topic(kDiagnostics);
+    REQUIRE(diagnostics.size() == 3);
+    const auto last = nlohmann::json::parse(diagnostics[2].payload);
+    CHECK(last["seconds_since_last_push"].get<double>() == doctest::Approx(20.0));
+    CHECK(last["frame_counter"] == 5);
+}
+
+TEST_CASE("callbacks arriving after the sink is gone are ignored") {
+    FakePublisher pub;
+    {
+        bridge::MqttSink sink(pub, options());
+        take(sink, make_push(1, 1000), t0());
+    }
+    pub.sent.clear();
+    pub.fire_connected();
+    pub.deliver("homeassistant/status", "online");
+    CHECK(pub.sent.empty());
+}

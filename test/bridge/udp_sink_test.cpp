@@ -1,0 +1,229 @@
+// The UDP sink, received on a loopback socket.
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/udp_sink.hpp"
+#include "ha_discovery/state.hpp"
+#include "test/bridge/outputs_test_util.hpp"
+
+using namespace outputs_test;
+using bridge::UdpOptions;
+using bridge::UdpSink;
+using std::chrono::seconds;
+
+namespace {
+
+// A socket bound to 127.0.0.1 on a free port.
+class Receiver {
+public:
+    Receiver() {
+        fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        REQUIRE(fd_ >= 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        socklen_t len = sizeof addr;
+        REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+        port_ = ntohs(addr.sin_port);
+    }
+    ~Receiver() { ::close(fd_); }
+    std::uint16_t port() const { return port_; }
+
+    // The next datagram; empty after 10 s without one.
+    std::string receive() {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 10000) != 1) return {};
+        std::string buf(70000, '\0');
+        const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+        buf.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+        return buf;
+    }
+    bool nothing_pending() {
+        pollfd p{fd_, POLLIN, 0};
+        return ::poll(&p, 1, 0) == 0;
+    }
+
+private:
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+};
+
+UdpOptions loopback(std::uint16_t port, UdpOptions::Format format) {
+    UdpOptions o;
+    o.address = "127.0.0.1";
+    o.port = port;
+    o.format = format;
+    o.version = "1.2.3";
+    return o;
+}
+
+void send(UdpSink& sink, const dlms::Push& push, std::chrono::system_clock::time_point when) {
+    sink.take(bridge::Delivery{push, no_stats(), when});
+}
+
+}  // namespace
+
+TEST_CASE("udp json: the state object plus version and meter, one datagram per push") {
+    use_copenhagen_time();
+    Receiver rx;
+    UdpSink sink(loopback(rx.port(), UdpOptions::Format::json));
+    auto push = kamstrup_push({reading("energy_import", 866636, 1, dlms::Unit::watt_hour),
+                               reading("power_import", 1200, 0, dlms::Unit::watt),
+                               reading("power_import_l1", 400, 0, dlms::Unit::watt),
+                               reading("voltage_l1", 23105, -2, dlms::Unit::volt)});
+    send(sink, push, local_time(2024, 6, 10, 8, 0, 0));
+
+    const std::string datagram = rx.receive();
+    REQUIRE_FALSE(datagram.empty());
+    const auto j = nlohmann::json::parse(datagram);
+    CHECK(j.at("version") == 1);
+    CHECK(j.at("meter") == kSerial);
+    CHECK(j.at("energy_import").get<double>() == doctest::Approx(8666.36));  // kWh
+    CHECK(j.at("power_import") == 1200);
+    CHECK(j.at("power_import_l1") == 400);
+    CHECK(j.at("voltage_l1").get<double>() == doctest::Approx(231.05));
+    // Everything else is the MQTT state object, unchanged.
+    auto state = j;
+    state.erase("version");
+    state.erase("meter");
+    CHECK(state == ha::state_json(push));
+    CHECK(rx.nothing_pending());
+    CHECK(sink.counters().sent == 1);
+    CHECK(sink.counters().send_errors == 0);
+}
+
+TEST_CASE("udp legacy: the meter.py line, field by field, energy today from two pushes") {
+    use_copenhagen_time();
+    Receiver rx;
+    UdpSink sink(loopback(rx.port(), UdpOptions::Format::legacy));
+    const auto t0 = local_time(2024, 6, 10, 8, 0, 0);
+    auto first = kamstrup_push({reading("energy_import", 866636, 1, dlms::Unit::watt_hour),
+                                reading("power_import", 1200, 0, dlms::Unit::watt),
+                                reading("power_import_l1", 400, 0, dlms::Unit::watt),
+                                reading("power_import_l2", 800, 0, dlms::Unit::watt)});
+    send(sink, first, t0);
+    const std::string line1 = rx.receive();
+    CHECK(line1 == "08:00:00,0,0,1200,400,800,0\r\n,METER,8666360,SWversion,1.2.3");
+
+    // One minute later: 140 Wh more on the register; (1200 + 1800) / 2 W over 60 s = 25 Wh.
+    auto second = kamstrup_push({reading("energy_import", 866650, 1, dlms::Unit::watt_hour),
+                                 reading("power_import", 1800, 0, dlms::Unit::watt),
+                                 reading("power_import_l1", 600, 0, dlms::Unit::watt),
+                                 reading("power_import_l2", 700, 0, dlms::Unit::watt),
+                                 reading("power_import_l3", 500, 0, dlms::Unit::watt)});
+    send(sink, second, t0 + seconds(60));
+    const std::string line2 = rx.receive();
+    const auto f = split(line2, ',');
+    REQUIRE(f.size() == 11);
+    CHECK(f[0] == "08:01:00");
+    CHECK(f[1] == "140");
+    CHECK(f[2] == "25");
+    CHECK(f[3] == "1800");  // index 3: import power now, what the Home Assistant script reads
+    CHECK(f[4] == "600");
+    CHECK(f[5] == "700");
+    CHECK(f[6] == "500\r\n");
+    CHECK(line2.find("\r\n") == line2.find(",METER") - 2);
+    CHECK(f[7] == "METER");
+    CHECK(f[8] == "8666500");
+    CHECK(f[9] == "SWversion");
+    CHECK(f[10] == "1.2.3");
+
+    // A short-list push (no register): the register fields repeat, the power integral goes on.
+    send(sink, kamstrup_push({reading("power_import", 1800, 0, dlms::Unit::watt)}), t0 + seconds(120));
+    const auto g = split(rx.receive(), ',');
+    REQUIRE(g.size() == 11);
+    CHECK(g[1] == "140");
+    CHECK(g[2] == "55");  // 25 + 1800 W × 60 s
+    CHECK(g[4] == "0");
+    CHECK(g[6] == "0\r\n");
+    CHECK(g[8] == "8666500");
+    CHECK(sink.counters().sent == 3);
+}
+
+TEST_CASE("udp legacy: both 'today' values restart at local midnight") {
+    use_copenhagen_time();
+    Receiver rx;
+    UdpSink sink(loopback(rx.port(), UdpOptions::Format::legacy));
+    send(sink, energy_push(100000, 3600), local_time(2024, 6, 9, 23, 59, 0));
+    send(sink, energy_push(100003, 3600), local_time(2024, 6, 9, 23, 59, 30));
+    const auto before = split(rx.receive(), ','), late = split(rx.receive(), ',');
+    REQUIRE(late.size() == 11);
+    CHECK(before[1] == "0");
+    CHECK(late[1] == "30");
+    CHECK(late[2] == "30");  // 3600 W × 30 s
+
+    // 60 s later, 30 of them after midnight: only those count for the new day.
+    send(sink, energy_push(100006, 3600), local_time(2024, 6, 10, 0, 0, 30));
+    const auto after = split(rx.receive(), ',');
+    REQUIRE(after.size() == 11);
+    CHECK(after[0] == "00:00:30");
+    CHECK(after[1] == "0");  // the first register of the day is the new baseline
+    CHECK(after[2] == "30");
+    CHECK(after[8] == "1000060");
+}
+
+TEST_CASE("udp: a send error is counted and logged once, the next push goes out") {
+    use_copenhagen_time();
+    Receiver rx;
+    std::vector<std::string> warnings;
+    UdpSink sink(loopback(rx.port(), UdpOptions::Format::json), nullptr,
+                 [&](std::string_view w) { warnings.emplace_back(w); });
+    // A datagram above the 65507-byte UDP limit fails to send (EMSGSIZE) without a network.
+    auto huge = kamstrup_push({text_reading("meter_id", std::string(70000, 'x'))});
+    const auto t = local_time(2024, 6, 10, 12, 0, 0);
+    CHECK_NOTHROW(send(sink, huge, t));
+    CHECK_NOTHROW(send(sink, huge, t + seconds(10)));
+    CHECK(sink.counters().send_errors == 2);
+    REQUIRE(warnings.size() == 1);  // rate-limited
+    CHECK(warnings[0].find("udp: cannot send to 127.0.0.1") != std::string::npos);
+
+    send(sink, energy_push(1, 5), t + seconds(20));
+    const std::string datagram = rx.receive();
+    REQUIRE_FALSE(datagram.empty());
+    CHECK(nlohmann::json::parse(datagram).at("power_import") == 5);
+    CHECK(sink.counters().sent == 1);
+}
+
+TEST_CASE("udp: a bad address is a startup error naming the setting") {
+    UdpOptions o;
+    o.address = "my-broadcast";
+    try {
+        UdpSink sink(o);
+        FAIL("no error for a bad address");
+    } catch (const std::runtime_error& e) {
+        CHECK(std::string(e.what()).find("udp.address: 'my-broadcast'") == 0);
+    }
+    CHECK(bridge::parse_udp_format("legacy") == UdpOptions::Format::legacy);
+    CHECK(bridge::parse_udp_format("json") == UdpOptions::Format::json);
+    CHECK_FALSE(bridge::parse_udp_format("xml"));
+}
+
+TEST_CASE("energy today: gaps are not integrated, older baselines are ignored") {
+    use_copenhagen_time();
+    bridge::PowerToday power;  // 15-minute gap limit
+    const auto t = local_time(2024, 6, 10, 10, 0, 0);
+    CHECK(power.update(1000, t) == 0);
+    CHECK(power.update(1000, t + seconds(36)) == doctest::Approx(10.0));
+    CHECK(power.update(1000, t + seconds(36 + 3600)) == doctest::Approx(10.0));  // the reader was away
+    CHECK(power.update(3000, t + seconds(72 + 3600)) == doctest::Approx(30.0));   // trapezoid: 2000 W × 36 s
+    CHECK(power.current(t + seconds(4000)) == doctest::Approx(30.0));
+    CHECK(power.current(local_time(2024, 6, 11, 0, 0, 1)) == 0);
+
+    bridge::EnergyToday energy;
+    CHECK(energy.update("m", 5000, t) == 0);
+    CHECK(energy.update("m", 5400, t + seconds(60)) == 400);
+    energy.restore("m", bridge::LocalDate{2024, 6, 9}, 1000);  // yesterday's file: not today's baseline
+    CHECK(energy.baseline("m", bridge::LocalDate{2024, 6, 10}) == 5000);
+    energy.restore("m", bridge::LocalDate{2024, 6, 10}, 4900);  // earlier than the first one seen
+    CHECK(energy.today("m", t + seconds(60)) == 500);
+    CHECK_FALSE(energy.today("m", local_time(2024, 6, 11, 0, 0, 1)));
+    CHECK_FALSE(energy.today("other", t));
+}
