@@ -41,5 +41,5 @@ echo "decode_loop 1000: $ir1000 instructions; decode_loop 2000: $ir2000 instruct
 echo "instructions per push: $per_push"
 
 if [[ "${TOP:-0}" != 0 ]]; then
-    callgrind_annotate --inclusive=no "$out/callgrind.2000" 2>/dev/null | sed -n "/file:function/,$p" | head -25
+    callgrind_annotate --inclusive=no "$out/callgrind.2000" 2>/dev/null | sed -n '/file:function/,$p' | head -25
 fi

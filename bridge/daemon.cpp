@@ -192,7 +192,7 @@ std::unique_ptr<PahoPublisher> make_publisher(const Config& c) {
     o.qos = c.mqtt.qos;
     o.buffer_messages = c.mqtt.buffer_messages;
     o.status_topic = ha::bridge_status_topic({c.mqtt.base_topic, c.mqtt.discovery_prefix});
-    o.log = log_to(LogLevel::warning);
+    o.log = log_to(LogLevel::info);
     return std::make_unique<PahoPublisher>(std::move(o));
 }
 

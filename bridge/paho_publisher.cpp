@@ -153,21 +153,31 @@ void PahoPublisher::stop() {
     }
     wake_.notify_all();
     if (connector_.joinable()) connector_.join();
-    try {
-        if (client_->is_connected()) {
-            // Waiting for "offline" to be acknowledged also lets the messages queued before it
-            // leave; then close at once. Each wait is bounded, so a dead broker cannot hold us.
-            // (Paho's own disconnect timeout would wait out its full length, acknowledged or not.)
-            if (!options_.status_topic.empty()) {
-                auto sent = client_->publish(options_.status_topic, std::string("offline"), options_.qos, true);
-                if (sent) sent->wait_for(kOfflineWait);
-            }
-            auto closed = client_->disconnect(0);
-            if (closed) closed->wait_for(kDisconnectWait);
-        }
-    } catch (const std::exception& e) {
-        log(std::string("MQTT disconnect from ") + uri_ + " failed: " + e.what());
+    if (!client_->is_connected()) {
+        set_disconnected();
+        return;
     }
+    // Waiting for "offline" to be acknowledged also lets the messages queued before it leave;
+    // then close at once. Each wait is bounded, so a dead broker cannot hold us. (Paho's own
+    // disconnect timeout would wait out its full length, acknowledged or not.)
+    if (!options_.status_topic.empty()) {
+        try {
+            auto sent = client_->publish(options_.status_topic, std::string("offline"), options_.qos, true);
+            if (sent) sent->wait_for(kOfflineWait);
+        } catch (const mqtt::exception& e) {
+            log("MQTT: 'offline' not delivered to " + uri_ + ": " + describe_rc(e.get_return_code()));
+        }
+    }
+    try {
+        auto closed = client_->disconnect(0);
+        if (closed) closed->wait_for(kDisconnectWait);
+    } catch (const mqtt::exception& e) {
+        log("MQTT disconnect from " + uri_ + " failed: " + describe_rc(e.get_return_code()));
+    }
+    set_disconnected();
+}
+
+void PahoPublisher::set_disconnected() {
     std::lock_guard lock(mutex_);
     connected_ = false;
 }

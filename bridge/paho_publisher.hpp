@@ -83,6 +83,7 @@ private:
 
     void run_connector();
     void begin_connect();
+    void set_disconnected();
     void handle_connected();
     void handle_connect_failure(int rc);
     void handle_connection_lost(const std::string& cause);

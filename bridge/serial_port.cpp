@@ -68,7 +68,6 @@ std::string FdReader::open_serial(const std::string& path, const SerialSettings&
         ::close(fd);
         return e;
     }
-    tcflush(fd, TCIFLUSH);
     fd_ = fd;
     owns_ = true;
     return "";

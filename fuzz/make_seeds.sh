@@ -24,7 +24,10 @@ seed_gen="$build/fuzz/seed_gen"
 
 # Real captures: hex -> binary, one file per frame (and per published plaintext).
 if [[ -f "$corpus" ]]; then
-    command -v jq >/dev/null && command -v xxd >/dev/null || { echo "make_seeds.sh: needs jq and xxd" >&2; exit 1; }
+    if ! command -v jq >/dev/null || ! command -v xxd >/dev/null; then
+        echo "make_seeds.sh: needs jq and xxd" >&2
+        exit 1
+    fi
     n=0
     while IFS=$'\t' read -r hex plain; do
         n=$((n + 1))
@@ -77,4 +80,5 @@ meter:
   encryption_key: 0x12
   scaling: {nothing: {scaler: x, unit: furlong}}
 EOF
-echo "make_seeds.sh: $(ls "$decoder_seeds" | wc -l) decoder seeds, $(ls "$config_seeds" | wc -l) config seeds in $build/seeds"
+count() { find "$1" -type f | wc -l; }
+echo "make_seeds.sh: $(count "$decoder_seeds") decoder seeds, $(count "$config_seeds") config seeds in $build/seeds"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian (bookworm) packages dlms2mqtt needs to build, test and run its demo.
+# Skips apt entirely when everything is already there. Uses sudo when not run as root.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config
+  libssl-dev libpaho-mqtt-dev libpaho-mqttpp-dev nlohmann-json3-dev libyaml-cpp-dev doctest-dev
+  mosquitto mosquitto-clients
+)
+packages+=("$@")
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
