@@ -75,14 +75,19 @@ int decode_command(const ArgList& argv) {
     h.on_warning = [](dlms::Warning w) {
         if (w == dlms::Warning::keys_swapped)
             std::cerr << "warning: the keys are swapped: --ek must be key 64 (GPK60), --ak key 65 (GPK61)\n";
-        else
+        else if (w == dlms::Warning::no_authentication_key)
             std::cerr << "warning: no authentication key: pushes are decrypted without checking their tag\n";
+        else
+            std::cerr << "warning: the frames are not encrypted: the keys are not used\n";
     };
-    decoder.feed(*bytes, h);
+    // A bare APDU is one APDU: it has no link layer to cut it by.
+    const bool bare = !bytes->empty() && ((*bytes)[0] == 0x0F || (*bytes)[0] == 0xDB || (*bytes)[0] == 0xE0);
+    if (bare) decoder.decode_apdu(*bytes, h);
+    else decoder.feed(*bytes, h);
     if (decoder.stats().garbage_bytes > 0) {
         std::cerr << "warning: " << decoder.stats().garbage_bytes << " bytes were not part of any frame\n";
     }
-    if (decoder.stats().pushes == 0 && !failed) {
+    if (!bare && decoder.stats().pushes == 0 && !failed) {
         std::cout << nlohmann::ordered_json{{"error", "incomplete"}, {"layer", "framing"}, {"offset", bytes->size()},
                                     {"message", "no complete frame in the input"}, {"context", ""}}.dump()
                   << "\n";

@@ -7,6 +7,8 @@
 #include <condition_variable>
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -58,6 +60,45 @@ private:
     const std::atomic<bool>& stop_;
 };
 
+// Hex text arriving in pieces: each complete line becomes bytes, '#' starts a comment.
+class HexLines {
+public:
+    // Appends `text` (`end`: nothing follows); the bytes of the lines completed, nullopt when
+    // one is not hex (line() then names it).
+    std::optional<dlms::Bytes> feed(std::string_view text, bool end) {
+        pending_.append(text);
+        dlms::Bytes out;
+        std::size_t start = 0;
+        while (start < pending_.size()) {
+            std::size_t nl = pending_.find('\n', start);
+            if (nl == std::string::npos) {
+                if (!end) break;
+                nl = pending_.size();
+            }
+            ++line_;
+            std::string_view line(pending_.data() + start, nl - start);
+            line = line.substr(0, line.find('#'));
+            const auto bytes = dlms::parse_hex(line);
+            if (!bytes) return std::nullopt;
+            out.insert(out.end(), bytes->begin(), bytes->end());
+            start = nl + 1;
+        }
+        pending_.erase(0, std::min(start, pending_.size()));
+        return out;
+    }
+    std::size_t line() const { return line_; }
+
+private:
+    std::string pending_;
+    std::size_t line_ = 0;
+};
+
+bool looks_like_text(dlms::ByteView bytes) {
+    for (const std::uint8_t c : bytes)
+        if (c != '\n' && c != '\r' && c != '\t' && (c < 0x20 || c > 0x7E)) return false;
+    return true;
+}
+
 class Reader {
 public:
     Reader(const Config& config, const RunOptions& options, BoundedQueue<dlms::LinkFrame>& queue, ReaderCounters& counters,
@@ -77,6 +118,8 @@ public:
     }
 
 private:
+    // A capture is hex text (as `simulate --hex` writes it, '#' comments allowed) or raw bytes,
+    // told apart by its first bytes; a pipe is read as it comes, not first read to its end.
     void read_replay() {
         FdReader in;
         if (auto e = in.open_file(options_.replay); !e.empty()) {
@@ -84,10 +127,27 @@ private:
             failed = true;
             return;
         }
-        while (!stop_) {
+        enum class Form { unknown, hex, raw } form = Form::unknown;
+        HexLines hex;
+        bool more = true;
+        while (!stop_ && more) {
             auto r = in.read(buffer_, 200);
-            if (r.kind == ReadResult::Kind::closed) break;
-            if (r.kind == ReadResult::Kind::data) consume(r.size, !options_.fast);
+            more = r.kind != ReadResult::Kind::closed;
+            const dlms::ByteView bytes(buffer_.data(), r.size);
+            if (form == Form::unknown && !bytes.empty()) form = looks_like_text(bytes) ? Form::hex : Form::raw;
+            if (form == Form::raw) {
+                consume(bytes, !options_.fast);
+                continue;
+            }
+            if (form != Form::hex) continue;
+            const auto decoded = hex.feed({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, !more);
+            if (!decoded) {
+                log_error("--replay " + options_.replay + ": line " + std::to_string(hex.line()) +
+                          ": not hex (an odd number of digits or a non-hex character)");
+                failed = true;
+                return;
+            }
+            consume(*decoded, !options_.fast);
         }
     }
 
@@ -113,7 +173,7 @@ private:
                 backoff = 1s;
             }
             auto r = port.read(buffer_, 200);
-            if (r.kind == ReadResult::Kind::data) consume(r.size, false);
+            if (r.kind == ReadResult::Kind::data) consume(dlms::ByteView(buffer_.data(), r.size), false);
             if (r.kind == ReadResult::Kind::closed) {
                 log_warning("serial port " + config_.serial.port + " went away" + (r.error.empty() ? "" : " (" + r.error + ")") +
                             "; waiting for it to return");
@@ -124,8 +184,7 @@ private:
         }
     }
 
-    void consume(std::size_t n, bool paced) {
-        const dlms::ByteView bytes(buffer_.data(), n);
+    void consume(dlms::ByteView bytes, bool paced) {
         if (record_) {
             std::fwrite(bytes.data(), 1, bytes.size(), record_);
             std::fflush(record_);
@@ -176,6 +235,8 @@ const char* warning_text(dlms::Warning w) {
         case dlms::Warning::no_authentication_key:
             return "no authentication_key (key 65 / GPK61) configured: pushes are decrypted without checking "
                    "that they are authentic";
+        case dlms::Warning::not_encrypted:
+            return "the meter sends its pushes unencrypted: the configured keys are not used";
     }
     return "";
 }

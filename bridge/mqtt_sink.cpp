@@ -59,6 +59,7 @@ MqttSink::~MqttSink() {
 }
 
 void MqttSink::take(const Delivery& delivery) {
+    Outbox out;
     try {
         const dlms::Push& push = delivery.push;
         const std::string slug = ha::meter_slug(push);
@@ -68,72 +69,82 @@ void MqttSink::take(const Delivery& delivery) {
         Meter& meter = it->second;
         if (first || has_new(meter.reading_ids, ids)) {
             meter.reading_ids.insert(ids.begin(), ids.end());
-            publish_discovery(push);
+            add_discovery(out, push);
         }
         if (!meter.online) {
             if (!first) log("meter " + slug + " is pushing again");
-            publish_availability(slug, true);
+            add_availability(out, slug, true);
             meter.online = true;
         }
         meter.last_push = push;
         meter.stats = delivery.stats;
         meter.last_received = delivery.received;
-        publish_state(slug, push);
-        publish_diagnostics(slug, meter, delivery.received);
+        add_state(out, slug, push);
+        add_diagnostics(out, slug, meter, delivery.received);
     } catch (const std::exception& e) {
         log(std::string("MQTT sink: push not published: ") + e.what());
     }
+    send(out);
 }
 
 void MqttSink::tick(Clock::time_point now) {
+    Outbox out;
     try {
         std::lock_guard lock(mutex_);
         for (auto& [slug, meter] : meters_) {
             if (meter.online && now - meter.last_received >= offline_after()) {
                 log("meter " + slug + " sent nothing for " + std::to_string(offline_after().count()) +
                     " s; marking it offline");
-                publish_availability(slug, false);
+                add_availability(out, slug, false);
                 meter.online = false;
             }
-            if (now - meter.last_diagnostics >= options_.push_interval) publish_diagnostics(slug, meter, now);
+            if (now - meter.last_diagnostics >= options_.push_interval) add_diagnostics(out, slug, meter, now);
         }
     } catch (const std::exception& e) {
         log(std::string("MQTT sink: tick failed: ") + e.what());
     }
+    send(out);
 }
 
 void MqttSink::republish_all() {
+    Outbox out;
     try {
         std::lock_guard lock(mutex_);
         for (auto& [slug, meter] : meters_) {
-            publish_discovery(meter.last_push);
-            publish_availability(slug, meter.online);
-            publish_state(slug, meter.last_push);
+            add_discovery(out, meter.last_push);
+            add_availability(out, slug, meter.online);
+            add_state(out, slug, meter.last_push);
         }
     } catch (const std::exception& e) {
         log(std::string("MQTT sink: republish failed: ") + e.what());
     }
+    send(out);
 }
 
-void MqttSink::publish_discovery(const dlms::Push& push) {
-    for (const auto& message : ha::discovery_messages(push, options_.topics, options_.bridge_version))
-        publisher_.publish(message.topic, message.payload, options_.qos, message.retain);
+void MqttSink::add_discovery(Outbox& out, const dlms::Push& push) const {
+    for (auto& message : ha::discovery_messages(push, options_.topics, options_.bridge_version))
+        out.push_back({std::move(message.topic), std::move(message.payload), message.retain});
 }
 
-void MqttSink::publish_availability(const std::string& slug, bool online) {
-    publisher_.publish(ha::availability_topic(options_.topics, slug), online ? "online" : "offline",
-                       options_.qos, true);
+void MqttSink::add_availability(Outbox& out, const std::string& slug, bool online) const {
+    out.push_back({ha::availability_topic(options_.topics, slug), online ? "online" : "offline", true});
 }
 
-void MqttSink::publish_state(const std::string& slug, const dlms::Push& push) {
-    publisher_.publish(ha::state_topic(options_.topics, slug), dump(ha::state_json(push)), options_.qos, false);
+void MqttSink::add_state(Outbox& out, const std::string& slug, const dlms::Push& push) const {
+    out.push_back({ha::state_topic(options_.topics, slug), dump(ha::state_json(push)), false});
 }
 
-void MqttSink::publish_diagnostics(const std::string& slug, Meter& meter, Clock::time_point now) {
+void MqttSink::add_diagnostics(Outbox& out, const std::string& slug, Meter& meter, Clock::time_point now) const {
     const double since = std::chrono::duration<double>(now - meter.last_received).count();
     const auto json = ha::diagnostics_json(meter.stats, meter.last_push.frame_counter, since < 0 ? 0.0 : since);
-    publisher_.publish(ha::diagnostics_topic(options_.topics, slug), dump(json), options_.qos, false);
+    out.push_back({ha::diagnostics_topic(options_.topics, slug), dump(json), false});
     meter.last_diagnostics = now;
+}
+
+// Outside our lock: the client's callbacks hold the client's own lock while they call into us,
+// so calling the client while holding ours could deadlock against them.
+void MqttSink::send(const Outbox& out) {
+    for (const auto& message : out) publisher_.publish(message.topic, message.payload, options_.qos, message.retain);
 }
 
 void MqttSink::log(const std::string& line) const {

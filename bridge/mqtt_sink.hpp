@@ -4,7 +4,7 @@
 // "online" on <discovery_prefix>/status.
 //
 // take() and tick() run on the worker thread; the reconnect and Home Assistant callbacks run on
-// client threads. One mutex guards the per-meter state.
+// client threads. One mutex guards the per-meter state; the publisher is never called under it.
 #pragma once
 
 #include <chrono>
@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bridge/publisher.hpp"
 #include "bridge/sink.hpp"
@@ -66,10 +67,19 @@ private:
     };
     struct Link;  // lets client callbacks reach the sink only while it lives
 
-    void publish_discovery(const dlms::Push& push);
-    void publish_availability(const std::string& slug, bool online);
-    void publish_state(const std::string& slug, const dlms::Push& push);
-    void publish_diagnostics(const std::string& slug, Meter& meter, Clock::time_point now);
+    struct Outgoing {
+        std::string topic;
+        std::string payload;
+        bool retain = false;
+    };
+    using Outbox = std::vector<Outgoing>;
+
+    // Built under the lock, sent after it is released (see send()).
+    void add_discovery(Outbox& out, const dlms::Push& push) const;
+    void add_availability(Outbox& out, const std::string& slug, bool online) const;
+    void add_state(Outbox& out, const std::string& slug, const dlms::Push& push) const;
+    void add_diagnostics(Outbox& out, const std::string& slug, Meter& meter, Clock::time_point now) const;
+    void send(const Outbox& out);
     void log(const std::string& line) const;
 
     Publisher& publisher_;

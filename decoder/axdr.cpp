@@ -29,22 +29,20 @@ Status ValueTree::parse(ByteView data, std::size_t& consumed) {
     nodes_.clear();
     data_ = data;
     ByteReader r(data);
-    auto st = parse_node(r, 0);
-    if (!st) return st;
+    if (!parse_node(r, 0)) return error_;
     consumed = r.offset();
     return Ok{};
 }
 
-Status ValueTree::parse_node(ByteReader& r, int depth) {
-    if (depth > kMaxDepth) return make_error(ErrorCode::too_deep, Layer::axdr, r.offset(), "A-XDR nesting deeper than 16");
-    if (nodes_.size() >= kMaxNodes) return make_error(ErrorCode::malformed, Layer::axdr, r.offset(), "more than 4096 A-XDR values");
+bool ValueTree::parse_node(ByteReader& r, int depth) {
+    if (depth > kMaxDepth) return fail(ErrorCode::too_deep, r.offset(), "A-XDR nesting deeper than 16");
+    if (nodes_.size() >= kMaxNodes) return fail(ErrorCode::malformed, r.offset(), "more than 4096 A-XDR values");
     const std::size_t at = r.offset();
     auto tag_byte = r.u8();
-    if (!tag_byte) return make_error(ErrorCode::truncated, Layer::axdr, at, "A-XDR value missing");
+    if (!tag_byte) return fail(ErrorCode::truncated, at, "A-XDR value missing");
     const auto tag = static_cast<Tag>(*tag_byte);
     const std::size_t index = nodes_.size();
-    nodes_.push_back(Node{tag});
-    auto truncated = [&](const char* what) { return make_error(ErrorCode::truncated, Layer::axdr, at, what); };
+    nodes_.emplace_back().tag = tag;
 
     switch (tag) {
         case Tag::null_data:
@@ -52,14 +50,12 @@ Status ValueTree::parse_node(ByteReader& r, int depth) {
         case Tag::array:
         case Tag::structure: {
             auto n = r.ber_length();
-            if (!n) return truncated("A-XDR container length missing");
+            if (!n) return fail(ErrorCode::truncated, at, "A-XDR container length missing");
             // Each element takes at least one byte: a count larger than what is left is corrupt.
-            if (*n > r.remaining()) return truncated("A-XDR container claims more elements than bytes left");
+            if (*n > r.remaining()) return fail(ErrorCode::truncated, at, "A-XDR container claims more elements than bytes left");
             nodes_[index].count = static_cast<std::uint32_t>(*n);
-            for (std::size_t k = 0; k < *n; ++k) {
-                auto st = parse_node(r, depth + 1);
-                if (!st) return st;
-            }
+            for (std::size_t k = 0; k < *n; ++k)
+                if (!parse_node(r, depth + 1)) return false;
             break;
         }
         case Tag::octet_string:
@@ -67,23 +63,26 @@ Status ValueTree::parse_node(ByteReader& r, int depth) {
         case Tag::utf8_string:
         case Tag::bcd:
         case Tag::bit_string: {
-            auto n = r.ber_length();
-            if (!n) return truncated("A-XDR string length missing");
-            std::size_t bytes = *n;
-            if (tag == Tag::bit_string) bytes = (*n + 7) / 8;  // the length counts bits
-            if (tag == Tag::bcd) bytes = 1;                    // bcd is a single byte
-            nodes_[index].offset = static_cast<std::uint32_t>(r.offset());
-            if (!r.take(bytes)) return truncated("A-XDR string runs past the end");
-            nodes_[index].count = static_cast<std::uint32_t>(bytes);
+            std::size_t bytes = 1;  // bcd is a single byte
+            if (tag != Tag::bcd) {
+                auto n = r.ber_length();
+                if (!n) return fail(ErrorCode::truncated, at, "A-XDR string length missing");
+                bytes = tag == Tag::bit_string ? (*n + 7) / 8 : *n;  // a bit-string's length counts bits
+            }
+            Node& node = nodes_[index];
+            node.offset = static_cast<std::uint32_t>(r.offset());
+            if (!r.take(bytes)) return fail(ErrorCode::truncated, at, "A-XDR string runs past the end");
+            node.count = static_cast<std::uint32_t>(bytes);
             break;
         }
         case Tag::date_time:
         case Tag::date:
         case Tag::time: {
             const std::size_t n = fixed_size(tag);
-            nodes_[index].offset = static_cast<std::uint32_t>(r.offset());
-            nodes_[index].count = static_cast<std::uint32_t>(n);
-            if (!r.take(n)) return truncated("A-XDR date/time runs past the end");
+            Node& node = nodes_[index];
+            node.offset = static_cast<std::uint32_t>(r.offset());
+            node.count = static_cast<std::uint32_t>(n);
+            if (!r.take(n)) return fail(ErrorCode::truncated, at, "A-XDR date/time runs past the end");
             break;
         }
         case Tag::boolean:
@@ -100,7 +99,7 @@ Status ValueTree::parse_node(ByteReader& r, int depth) {
         case Tag::float64: {
             const std::size_t n = fixed_size(tag);
             auto v = r.be(n);
-            if (!v) return truncated("A-XDR number runs past the end");
+            if (!v) return fail(ErrorCode::truncated, at, "A-XDR number runs past the end");
             Node& node = nodes_[index];
             node.u = *v;
             if (tag == Tag::integer || tag == Tag::long_ || tag == Tag::double_long || tag == Tag::long64)
@@ -112,10 +111,10 @@ Status ValueTree::parse_node(ByteReader& r, int depth) {
             break;
         }
         default:
-            return make_error(ErrorCode::unsupported, Layer::axdr, at, "unknown A-XDR type tag");
+            return fail(ErrorCode::unsupported, at, "unknown A-XDR type tag");
     }
     nodes_[index].end = static_cast<std::uint32_t>(nodes_.size());
-    return Ok{};
+    return true;
 }
 
 }  // namespace dlms

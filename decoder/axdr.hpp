@@ -84,10 +84,16 @@ public:
     }
 
 private:
-    Status parse_node(ByteReader& r, int depth);
+    // false on error, with the error in error_ (a Result per node costs more than the node).
+    bool parse_node(ByteReader& r, int depth);
+    bool fail(ErrorCode code, std::size_t offset, const char* message) {
+        error_ = make_error(code, Layer::axdr, offset, message);
+        return false;
+    }
 
     std::vector<Node> nodes_;
     ByteView data_;
+    Error error_{};
 };
 
 }  // namespace dlms

@@ -19,35 +19,46 @@ bool printable(ByteView b) {
 
 bool is_clock(const std::optional<Obis>& o) { return o && o->c() == 1 && o->d() == 0 && o->e() == 0; }
 
-// The raw value of node i. `obis` lets a 12-byte octet-string at a clock object be read as a date-time.
-RawValue raw_value(const ValueTree& t, std::size_t i, const std::optional<Obis>& obis) {
+// Sets `raw` to the value of node i, in place. `obis` lets a 12-byte octet-string at a clock
+// object be read as a date-time.
+void assign_raw(RawValue& raw, const ValueTree& t, std::size_t i, const std::optional<Obis>& obis) {
     const Node& n = t[i];
+    auto octets = [&] {
+        auto b = t.bytes(n);
+        raw.emplace<OctetString>().bytes.assign(b.begin(), b.end());
+    };
     switch (n.tag) {
-        case Tag::null_data: return std::monostate{};
-        case Tag::boolean: return n.u != 0;
-        case Tag::integer: case Tag::long_: case Tag::double_long: case Tag::long64: return n.i;
+        case Tag::null_data: raw.emplace<std::monostate>(); return;
+        case Tag::boolean: raw.emplace<bool>(n.u != 0); return;
+        case Tag::integer: case Tag::long_: case Tag::double_long: case Tag::long64: raw.emplace<std::int64_t>(n.i); return;
         case Tag::unsigned_: case Tag::long_unsigned: case Tag::double_long_unsigned: case Tag::long64_unsigned:
-        case Tag::enum_: return n.u;
-        case Tag::float32: case Tag::float64: return n.f;
+        case Tag::enum_: raw.emplace<std::uint64_t>(n.u); return;
+        case Tag::float32: case Tag::float64: raw.emplace<double>(n.f); return;
         case Tag::visible_string: case Tag::utf8_string: {
             auto b = t.bytes(n);
-            return std::string(b.begin(), b.end());
+            raw.emplace<std::string>(b.begin(), b.end());
+            return;
         }
         case Tag::date_time:
-            if (auto dt = parse_date_time(t.bytes(n))) return *dt;
-            return OctetString{Bytes(t.bytes(n).begin(), t.bytes(n).end())};
+            if (auto dt = parse_date_time(t.bytes(n))) raw.emplace<DateTime>(*dt);
+            else octets();
+            return;
         case Tag::octet_string: {
             auto b = t.bytes(n);
             if (b.size() == 12 && (is_clock(obis) || !obis)) {
-                if (auto dt = parse_date_time(b)) return *dt;
+                if (auto dt = parse_date_time(b)) {
+                    raw.emplace<DateTime>(*dt);
+                    return;
+                }
             }
-            if (printable(b)) return std::string(b.begin(), b.end());
-            return OctetString{Bytes(b.begin(), b.end())};
+            if (printable(b)) raw.emplace<std::string>(b.begin(), b.end());
+            else octets();
+            return;
         }
-        default: {
-            if (n.is_string()) return OctetString{Bytes(t.bytes(n).begin(), t.bytes(n).end())};
-            return std::monostate{};  // a structure or array as a value: nothing a sensor can show
-        }
+        default:
+            if (n.is_string()) octets();
+            else raw.emplace<std::monostate>();  // a structure or array as a value: nothing a sensor can show
+            return;
     }
 }
 
@@ -65,17 +76,17 @@ bool scaler_unit(const ValueTree& t, std::size_t i, Reading& r) {
     return true;
 }
 
-Reading make_reading(const ValueTree& t, const std::optional<Obis>& obis, std::size_t value_index) {
-    Reading r;
+Reading& add_reading(Push& push, const ValueTree& t, const std::optional<Obis>& obis, std::size_t value_index) {
+    Reading& r = push.readings.emplace_back();
     r.obis = obis;
-    r.raw = raw_value(t, value_index, obis);
+    assign_raw(r.raw, t, value_index, obis);
     if (obis) r.key = key_for(*obis);
     return r;
 }
 
 // {OBIS, value[, {scaler, unit}]}
 bool is_object_structure(const ValueTree& t, std::size_t i) {
-    return t[i].tag == Tag::structure && (t[i].count == 2 || t[i].count == 3) && is_obis(t, i + 1);
+    return i < t.size() && t[i].tag == Tag::structure && (t[i].count == 2 || t[i].count == 3) && is_obis(t, i + 1);
 }
 
 void read_structures(const ValueTree& t, std::size_t root, Push& push) {
@@ -83,15 +94,14 @@ void read_structures(const ValueTree& t, std::size_t root, Push& push) {
         if (!is_object_structure(t, c)) return;
         const auto obis = Obis::from_bytes(t.bytes(c + 1));
         const std::size_t value = t[c + 1].end;
-        Reading r = make_reading(t, obis, value);
+        Reading& r = add_reading(push, t, obis, value);
         if (t[c].count == 3) scaler_unit(t, t[value].end, r);
-        push.readings.push_back(std::move(r));
     });
 }
 
 // {class-id, OBIS, attribute, data-index}
 bool is_descriptor_array(const ValueTree& t, std::size_t i) {
-    if (t[i].tag != Tag::array || t[i].count == 0) return false;
+    if (i >= t.size() || t[i].tag != Tag::array || t[i].count == 0) return false;
     const std::size_t d = i + 1;
     return t[d].tag == Tag::structure && t[d].count == 4 && t[d + 1].tag == Tag::long_unsigned && is_obis(t, t[d + 1].end);
 }
@@ -107,23 +117,25 @@ void read_descriptors(const ValueTree& t, std::size_t root, Push& push) {
         const std::size_t cls = d + 1;
         const std::size_t obis_node = t[cls].end;
         if (t[cls].u == 40) return;  // the push set-up object itself: its list and its name
-        Reading r = make_reading(t, Obis::from_bytes(t.bytes(obis_node)), values[slot]);
-        push.readings.push_back(std::move(r));
+        add_reading(push, t, Obis::from_bytes(t.bytes(obis_node)), values[slot]);
     });
 }
 
 bool read_flat(const ValueTree& t, std::size_t root, Push& push) {
-    std::vector<std::size_t> e;
-    e.reserve(t[root].count);
-    t.for_each_child(root, [&](std::size_t c) { e.push_back(c); });
     bool any = false;
-    for (std::size_t k = 0; k < e.size();) {
-        const std::size_t n = e[k];
-        if (is_obis(t, n) && k + 1 < e.size()) {
-            Reading r = make_reading(t, Obis::from_bytes(t.bytes(n)), e[k + 1]);
+    std::size_t k = 0;
+    const std::size_t n_elements = t[root].count;
+    std::size_t n = root + 1;  // the k-th element
+    while (k < n_elements) {
+        const std::size_t next = t[n].end;
+        if (is_obis(t, n) && k + 1 < n_elements) {
+            Reading& r = add_reading(push, t, Obis::from_bytes(t.bytes(n)), next);
             k += 2;
-            if (k < e.size() && scaler_unit(t, e[k], r)) ++k;
-            push.readings.push_back(std::move(r));
+            n = t[next].end;
+            if (k < n_elements && scaler_unit(t, n, r)) {
+                ++k;
+                n = t[n].end;
+            }
             any = true;
             continue;
         }
@@ -133,6 +145,7 @@ bool read_flat(const ValueTree& t, std::size_t root, Push& push) {
             printable(t.bytes(n)))
             push.list_id.assign(t.bytes(n).begin(), t.bytes(n).end());
         ++k;
+        n = next;
     }
     return any;
 }
@@ -140,10 +153,9 @@ bool read_flat(const ValueTree& t, std::size_t root, Push& push) {
 void read_positional(const ValueTree& t, std::size_t root, Push& push) {
     int index = 0;
     t.for_each_child(root, [&](std::size_t c) {
-        Reading r;
+        Reading& r = push.readings.emplace_back();
         r.index = index++;
-        r.raw = raw_value(t, c, std::nullopt);
-        push.readings.push_back(std::move(r));
+        assign_raw(r.raw, t, c, std::nullopt);
     });
     if (!push.readings.empty()) {
         if (auto* s = std::get_if<std::string>(&push.readings.front().raw)) {
@@ -159,22 +171,22 @@ Status readings_from_body(const ValueTree& t, const ProfileOverrides& overrides,
     if (t.size() == 0 || !t[0].is_container())
         return make_error(ErrorCode::unsupported, Layer::cosem, 0, "push body is not a structure or array");
     const std::size_t root = 0;
-    bool structured = false;
-    t.for_each_child(root, [&](std::size_t c) { structured = structured || is_object_structure(t, c); });
-    if (structured) read_structures(t, root, push);
+    // Lists of object structures start with one (Aidon, Iskraemeco: the clock or the list version).
+    if (is_object_structure(t, root + 1)) read_structures(t, root, push);
     else if (is_descriptor_array(t, root + 1)) read_descriptors(t, root, push);
     else if (!read_flat(t, root, push)) {
         push.readings.clear();
         push.list_id.clear();
         read_positional(t, root, push);
     }
-    const std::string manufacturer = push.manufacturer();
-    for (auto& r : push.readings) {
-        if (r.key == "list_version" && push.list_id.empty()) {
-            if (auto* s = std::get_if<std::string>(&r.raw)) push.list_id = *s;
+    if (push.list_id.empty()) {
+        if (const Reading* version = push.find("list_version")) {
+            if (auto* s = std::get_if<std::string>(&version->raw)) push.list_id = *s;
         }
-        if (!r.scaled_by_meter) apply_profile(r, manufacturer, push.list_id, overrides);
     }
+    const Profile profile = profile_for(push.manufacturer(), push.list_id);
+    for (auto& r : push.readings)
+        if (!r.scaled_by_meter) apply_profile(r, profile, overrides);
     return Ok{};
 }
 

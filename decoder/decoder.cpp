@@ -33,7 +33,7 @@ struct Decoder::Impl {
     std::unique_ptr<GcmContext> gcm_swapped;  // the configured authentication key used as encryption key
     std::optional<AuthenticationKey> ak_swapped;
     bool swapped = false;
-    bool warned[2] = {false, false};
+    bool warned[3] = {false, false, false};
 
     Bytes hdlc_segments;    // information fields of an HDLC frame sequence with the S bit
     Bytes mbus_segments;    // data of M-Bus frames until the one with the FIN bit
@@ -45,7 +45,7 @@ struct Decoder::Impl {
     Push push;
     std::vector<std::pair<std::array<std::uint8_t, 8>, std::uint32_t>> counters;  // per system title
 
-    explicit Impl(DecoderOptions o) : options(std::move(o)) {
+    explicit Impl(DecoderOptions o) : options(std::move(o)), framer(options.bare_apdus) {
         if (options.keys.encryption) gcm = std::make_unique<GcmContext>(*options.keys.encryption);
         if (options.keys.encryption && options.keys.authentication) {
             gcm_swapped = std::make_unique<GcmContext>(EncryptionKey(options.keys.authentication->bytes()));
@@ -127,6 +127,13 @@ void decode_ciphered(Ctx& c, ByteView apdu, int nesting) {
     auto& d = c.d;
     if (!g->encrypted()) return c.fail(make_error(ErrorCode::unsupported, Layer::crypto, 11, "authenticated-only pushes are not supported"), apdu);
     if (!d.gcm) return c.fail(make_error(ErrorCode::no_key, Layer::crypto, 0, "encrypted push and no encryption key configured"), apdu);
+    // With an authentication key configured, a push without a tag is refused: anyone on the
+    // wire could otherwise clear the authentication bit and alter the ciphertext unnoticed.
+    if (!g->authenticated() && d.options.keys.authentication)
+        return c.fail(make_error(ErrorCode::not_authenticated, Layer::crypto, 11,
+                                 "push is encrypted but not authenticated although an authentication key is configured; "
+                                 "remove authentication_key if this meter only encrypts"),
+                      apdu);
 
     std::array<std::uint8_t, 12> nonce{};
     std::copy(g->system_title.begin(), g->system_title.end(), nonce.begin());
@@ -221,15 +228,17 @@ void decode_apdu_in(Ctx& c, ByteView apdu, int nesting) {
         c.d.push.security = Security::none;
     }
     switch (apdu[0]) {
-        case kDataNotification: return decode_notification(c, apdu);
+        case kDataNotification:
+            if (nesting == 0 && c.d.options.keys.encryption) c.warn(Warning::not_encrypted);
+            return decode_notification(c, apdu);
         case kGeneralGloCiphering: return decode_ciphered(c, apdu, nesting);
         case kGeneralBlockTransfer: return decode_block(c, apdu, nesting);
         default: return c.fail(make_error(ErrorCode::unsupported, Layer::apdu, 0, "APDU type is not a push (0F, DB or E0)"), apdu);
     }
 }
 
-void decode_hdlc(Ctx& c, ByteView frame) {
-    auto f = parse_hdlc(frame);
+void decode_hdlc(Ctx& c, ByteView frame, bool checked) {
+    auto f = parse_hdlc(frame, !checked);
     if (!f) return c.fail(f.error(), frame);
     auto& seg = c.d.hdlc_segments;
     if (f->segmented || !seg.empty()) {
@@ -271,7 +280,7 @@ void Decoder::decode_frame(const LinkFrame& frame, const Handlers& handlers) {
     Ctx c{*impl_, stats_, handlers};
     ++stats_.frames;
     switch (frame.kind) {
-        case LinkKind::hdlc: return decode_hdlc(c, frame.bytes);
+        case LinkKind::hdlc: return decode_hdlc(c, frame.bytes, frame.checked);
         case LinkKind::mbus: return decode_mbus(c, frame.bytes);
         case LinkKind::apdu: return decode_apdu_in(c, frame.bytes, 0);
     }

@@ -23,6 +23,10 @@ struct DecoderOptions {
     KeyPair keys;
     ProfileOverrides overrides;
     bool check_counter = true;  // refuse a repeated or older invocation counter
+    // Also look for bare general-glo-ciphering APDUs in the byte stream (P1 ports that send no
+    // link layer). Off by default: without a frame checksum, the inside of a damaged frame
+    // would be taken for one.
+    bool bare_apdus = false;
 };
 
 struct DecodeStats {
@@ -39,6 +43,7 @@ struct DecodeStats {
 enum class Warning : std::uint8_t {
     keys_swapped,            // authentication failed as configured, succeeded with the keys swapped
     no_authentication_key,   // authenticated push decrypted without checking its tag
+    not_encrypted,           // keys are configured but the meter sends its pushes in clear
 };
 
 class Decoder {

@@ -1,5 +1,6 @@
 #include "decoder/keys.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <deque>
 #include <regex>
@@ -67,56 +68,87 @@ MailKeys keys_from_mail(std::string_view mail) {
     }
     std::sort(markers.begin(), markers.end(), [](const Marker& a, const Marker& b) { return a.begin < b.begin; });
 
-    // Walk the words in order. Hex words are gathered into a key until 32 digits; a key goes to
-    // the oldest marker still waiting, which handles both "key 64: <hex> key 65: <hex>" and a
-    // table whose header names both keys before a row holding both values.
-    MailKeys out;
-    std::deque<Which> waiting;
-    std::string digits;
-    std::size_t next_marker = 0;
-    std::size_t i = 0;
-    auto assign = [&](const std::string& d) {
-        if (waiting.empty()) return;
-        const Which w = waiting.front();
-        waiting.pop_front();
-        auto& slot = w == Which::encryption ? out.encryption : out.authentication;
-        if (!slot) slot = to_key(d);
+    // The text as a sequence of markers and runs of hex words. A run ends at a marker, a word
+    // that is not hex, or a table bar; a line break does not end it (keys get wrapped).
+    struct Item { bool is_marker; Which which; std::vector<std::string> words; };
+    std::vector<Item> items;
+    auto run = [&]() -> std::vector<std::string>& {
+        if (items.empty() || items.back().is_marker || items.back().words.empty()) items.push_back({false, Which::encryption, {}});
+        return items.back().words;
     };
-    while (i < text.size()) {
+    auto end_run = [&] {
+        if (!items.empty() && !items.back().is_marker && !items.back().words.empty()) items.push_back({false, Which::encryption, {}});
+    };
+    auto is_break = [](char c) { return c == '|' || c == ';' || c == '='; };
+    std::size_t next_marker = 0;
+    for (std::size_t i = 0; i < text.size();) {
         if (next_marker < markers.size() && i >= markers[next_marker].begin) {
-            if (i < markers[next_marker].end) i = markers[next_marker].end;
-            waiting.push_back(markers[next_marker].which);
+            i = std::max(i, markers[next_marker].end);
+            items.push_back({true, markers[next_marker].which, {}});
             ++next_marker;
-            digits.clear();
             continue;
         }
-        if (separator(text[i]) || text[i] == '|' || text[i] == ',' || text[i] == ';' || text[i] == '=') {
+        if (is_break(text[i])) {
+            end_run();
+            ++i;
+            continue;
+        }
+        if (separator(text[i]) || text[i] == ',') {
             ++i;
             continue;
         }
         std::size_t end = i;
-        while (end < text.size() && !separator(text[end]) && text[end] != '|' && text[end] != ',' && text[end] != ';' &&
-               text[end] != '=' && (next_marker >= markers.size() || end < markers[next_marker].begin))
+        while (end < text.size() && !separator(text[end]) && text[end] != ',' && !is_break(text[end]) &&
+               (next_marker >= markers.size() || end < markers[next_marker].begin))
             ++end;
         std::string_view word(text.data() + i, end - i);
         if (word.starts_with("0x")) word.remove_prefix(2);
-        bool hex = !word.empty();
-        bool has_digit = false;
-        for (char c : word) {
-            hex = hex && hex_digit(c) >= 0;
-            has_digit = has_digit || (c >= '0' && c <= '9');
-        }
-        // A hex word joins the key being gathered; a plain word ("af", "be") breaks it off.
-        if (hex && (has_digit || !digits.empty() || word.size() >= 8) && digits.size() + word.size() <= 32) {
-            digits.append(word);
-            if (digits.size() == 32) {
-                assign(digits);
-                digits.clear();
-            }
-        } else {
-            digits.clear();
-        }
+        const bool hex = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) { return hex_digit(c) >= 0; });
+        if (hex) run().emplace_back(word);
+        else end_run();
         i = end;
+    }
+
+    // In each run, keys are 32 digits made of whole words, taken from the end: a meter number
+    // or a stray hex-looking word ("de", "face") before a key is left out.
+    auto keys_in = [](const std::vector<std::string>& words) {
+        std::vector<std::string> found;
+        std::size_t j = words.size();
+        while (j > 0) {
+            std::size_t digits = 0, i = j;
+            while (i > 0 && digits < 32) digits += words[--i].size();
+            if (digits == 32) {
+                std::string key;
+                for (std::size_t k = i; k < j; ++k) key += words[k];
+                found.insert(found.begin(), key);
+                j = i;
+            } else {
+                --j;
+            }
+        }
+        return found;
+    };
+
+    // A key goes to the oldest marker still waiting, which handles both "key 64: <hex> key 65: <hex>"
+    // and a table whose header names both keys before the row holding both values. "Key 64 (GPK60)"
+    // names one key twice: a marker right after one of the same kind is the same marker.
+    MailKeys out;
+    std::deque<Which> waiting;
+    bool last_was_marker = false;
+    for (const auto& item : items) {
+        if (item.is_marker) {
+            if (!(last_was_marker && !waiting.empty() && waiting.back() == item.which)) waiting.push_back(item.which);
+            last_was_marker = true;
+            continue;
+        }
+        for (const auto& key : keys_in(item.words)) {
+            last_was_marker = false;
+            if (waiting.empty()) break;
+            auto& slot = waiting.front() == Which::encryption ? out.encryption : out.authentication;
+            waiting.pop_front();
+            if (!slot) slot = to_key(key);
+        }
+        if (!item.words.empty()) last_was_marker = false;
     }
     return out;
 }

@@ -124,10 +124,11 @@ Scaling kamstrup(const Reading& r, Quantity q) {
 }
 
 // Kaifa's Norwegian lists: currents in mA, voltages in 0.1 V, everything else in its base unit.
+Scaling generic(Quantity q);
 Scaling kaifa(Quantity q) {
     if (q == Quantity::current) return {-3, Unit::ampere};
     if (q == Quantity::voltage) return {-1, Unit::volt};
-    return {};
+    return generic(q);
 }
 
 Scaling generic(Quantity q) {
@@ -147,8 +148,28 @@ Scaling generic(Quantity q) {
 
 }  // namespace
 
+// Direct lookup for the electricity registers every push is made of (A=1, D=7 or 8, E=0..2):
+// a binary search per reading is a visible part of decoding a push.
+struct FastIndex {
+    std::array<std::uint8_t, 256 * 2 * 3> slot{};  // kTable index + 1, 0 = none
+};
+constexpr FastIndex make_fast_index() {
+    FastIndex f{};
+    for (std::size_t i = 0; i < kTable.size(); ++i) {
+        const std::uint32_t code = kTable[i].code;
+        const unsigned a = code >> 24, c = (code >> 16) & 0xFF, d = (code >> 8) & 0xFF, e = code & 0xFF;
+        if (a == 1 && (d == 7 || d == 8) && e <= 2) f.slot[(c * 2 + (d - 7)) * 3 + e] = static_cast<std::uint8_t>(i + 1);
+    }
+    return f;
+}
+constexpr FastIndex kFast = make_fast_index();
+
 std::string_view key_for(const Obis& o) {
     if (o.f() != 255) return {};
+    if (o.a() == 1 && (o.d() == 7 || o.d() == 8) && o.e() <= 2) {
+        const auto slot = kFast.slot[(o.c() * 2u + (o.d() - 7u)) * 3u + o.e()];
+        return slot ? kTable[slot - 1].key : std::string_view{};
+    }
     const std::uint32_t code = pack(o.a(), o.c(), o.d(), o.e());
     auto it = std::lower_bound(kTable.begin(), kTable.end(), code, [](const Entry& e, std::uint32_t c) { return e.code < c; });
     if (it == kTable.end() || it->code != code) return {};
@@ -164,13 +185,21 @@ std::optional<Obis> obis_for_key(std::string_view key) {
     return std::nullopt;
 }
 
-void apply_profile(Reading& r, std::string_view manufacturer, std::string_view list_id, const ProfileOverrides& overrides) {
+Profile profile_for(std::string_view manufacturer, std::string_view list_id) {
+    if (manufacturer == "KAM" || list_id.starts_with("Kamstrup")) return Profile::kamstrup;
+    if (manufacturer == "KFM" || list_id.starts_with("KFM")) return Profile::kaifa;
+    return Profile::generic;
+}
+
+void apply_profile(Reading& r, Profile profile, const ProfileOverrides& overrides) {
     if (!r.obis || !r.is_number()) return;
     const Quantity q = quantity_of(*r.obis);
     Scaling s;
-    if (manufacturer == "KAM" || list_id.starts_with("Kamstrup")) s = kamstrup(r, q);
-    else if (manufacturer == "KFM" || list_id.starts_with("KFM")) s = kaifa(q);
-    else s = generic(q);
+    switch (profile) {
+        case Profile::kamstrup: s = kamstrup(r, q); break;
+        case Profile::kaifa: s = kaifa(q); break;
+        case Profile::generic: s = generic(q); break;
+    }
     auto apply = [&s](const ScalingOverride& o) {
         if (o.scaler) s.scaler = *o.scaler;
         if (o.unit) s.unit = *o.unit;

@@ -37,10 +37,13 @@ std::string_view key_for(const Obis& obis);
 // The OBIS code of a known key, with B=0 (used for positional lists).
 std::optional<Obis> obis_for_key(std::string_view key);
 
-// Fills key, scaler and unit of a reading that the meter sent without scaler/unit.
+// Which meter family's conventions apply to readings sent without scaler/unit.
+enum class Profile : std::uint8_t { generic, kamstrup, kaifa };
 // `manufacturer` is the system-title prefix ("KAM"...), `list_id` the push's list id.
-void apply_profile(Reading& reading, std::string_view manufacturer, std::string_view list_id,
-                   const ProfileOverrides& overrides);
+Profile profile_for(std::string_view manufacturer, std::string_view list_id);
+
+// Fills scaler and unit of a reading that the meter sent without them.
+void apply_profile(Reading& reading, Profile profile, const ProfileOverrides& overrides);
 
 // Names the values of a positional list (no OBIS codes) when the list id is a known one,
 // e.g. Kaifa's KFM_001. Returns false when the list is unknown.

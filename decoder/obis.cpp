@@ -1,13 +1,14 @@
 #include "decoder/obis.hpp"
 
 #include <charconv>
+#include <cstring>
 
 namespace dlms {
 
 std::optional<Obis> Obis::from_bytes(ByteView six) {
     if (six.size() != 6) return std::nullopt;
     Obis o;
-    for (std::size_t i = 0; i < 6; ++i) o.v[i] = six[i];
+    std::memcpy(o.v.data(), six.data(), 6);
     return o;
 }
 

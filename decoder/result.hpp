@@ -17,7 +17,7 @@ enum class ErrorCode : std::uint8_t {
     truncated,          // a field runs past the end of its container
     malformed,          // a field holds a value the format does not allow
     unsupported,        // well-formed, but a tag/layout we do not decode
-    not_encrypted,      // an encrypted push was required but a plain one came (informational)
+    not_authenticated,  // an authentication key is configured but the push carries no tag
     no_key,             // encrypted push and no encryption key configured
     wrong_key,          // authentication failed with the keys both ways round / garbage plaintext
     replayed,           // invocation counter not above the last one seen from this meter
@@ -32,7 +32,7 @@ constexpr std::string_view to_string(ErrorCode c) {
         case ErrorCode::truncated: return "truncated";
         case ErrorCode::malformed: return "malformed";
         case ErrorCode::unsupported: return "unsupported";
-        case ErrorCode::not_encrypted: return "not_encrypted";
+        case ErrorCode::not_authenticated: return "not_authenticated";
         case ErrorCode::no_key: return "no_key";
         case ErrorCode::wrong_key: return "wrong_key";
         case ErrorCode::replayed: return "replayed";

@@ -9,7 +9,7 @@
 //   68 | L | L | 68 | C | A | CI | data.. | CS | 16     L = bytes from C to the end of data,
 //   CS = sum of those bytes mod 256.
 // A bare APDU (Sagemcom P1): DB | 08 | system title(8) | BER len | body, cut by its length;
-// looked for only until the line has shown an HDLC or M-Bus frame.
+// only when asked for, and only until the line has shown an HDLC or M-Bus frame.
 //
 // Noise is skipped byte by byte up to the next byte that can start a frame and counted as garbage.
 // A frame whose header checks out (HCS) but whose FCS fails is reported once as corrupt_frame;
@@ -28,7 +28,8 @@ enum class LinkKind : std::uint8_t { hdlc, mbus, apdu };
 
 struct LinkFrame {
     LinkKind kind = LinkKind::hdlc;
-    Bytes bytes;  // the whole frame as on the wire, flags and checksums included
+    Bytes bytes;            // the whole frame as on the wire, flags and checksums included
+    bool checked = false;   // its checksums were verified by the StreamFramer that cut it
 };
 
 std::uint16_t crc16_x25(ByteView data);
@@ -40,7 +41,8 @@ struct HdlcInfo {
     bool segmented = false;
     std::uint8_t control = 0;
 };
-Result<HdlcInfo> parse_hdlc(ByteView frame);
+// `check_crc` false skips HCS and FCS for a frame already checked when it was cut.
+Result<HdlcInfo> parse_hdlc(ByteView frame, bool check_crc = true);
 
 // Checks a whole M-Bus long frame. `data` is what follows C, A, CI.
 struct MbusInfo {
@@ -51,6 +53,9 @@ Result<MbusInfo> parse_mbus(ByteView frame);
 
 class StreamFramer {
 public:
+    // `bare_apdus`: also cut bare general-glo-ciphering APDUs (no link layer, no checksum).
+    explicit StreamFramer(bool bare_apdus = false) : link_layer_seen_(!bare_apdus) {}
+
     struct Handlers {
         std::function<void(LinkFrame&&)> on_frame;
         std::function<void(const Error&, ByteView frame)> on_error;  // corrupt frames only

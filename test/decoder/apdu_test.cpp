@@ -49,10 +49,10 @@ Bytes ciphered(std::uint32_t energy, std::uint32_t counter, std::uint8_t securit
     return sim::glo_cipher(notification(energy, pairs), title, counter, security, ek, &ak);
 }
 
-DecoderOptions with_keys(bool check_counter = true) {
+DecoderOptions with_keys(bool check_counter = true, bool authentication = true) {
     DecoderOptions o;
     o.keys.encryption = EncryptionKey(kEk);
-    o.keys.authentication = AuthenticationKey(kAk);
+    if (authentication) o.keys.authentication = AuthenticationKey(kAk);
     o.check_counter = check_counter;
     return o;
 }
@@ -163,10 +163,12 @@ TEST_CASE("apdu: general-glo-ciphering, authenticated (0x30) and encryption-only
         CHECK(g->tag.size() == (sc == 0x30 ? 12u : 0u));
         CHECK(g->ciphertext.size() == notification(4242).size());
 
-        Decoder d(with_keys());
+        // A meter that only encrypts is configured with its encryption key only.
+        Decoder d(with_keys(true, sc == 0x30));
         auto o = decode(d, apdu);
         REQUIRE(o.pushes.size() == 1);
         CHECK(o.errors.empty());
+        CHECK(o.warnings.empty());
         const Push& p = o.pushes[0];
         CHECK(p.security == (sc == 0x30 ? Security::authenticated_encrypted : Security::encrypted));
         CHECK(p.frame_counter == 0x01020304);

@@ -348,9 +348,7 @@ TEST_CASE("cosem: positional KFM_001 list of 13 is named") {
     CHECK(p.meter_serial() == "6970631400000000");
 }
 
-// Skipped: the Kaifa profile (meter_profile.cpp, kaifa()) returns Unit::none for everything but
-// current and voltage, so power_import of a KFM_001 list has no unit (expected W).
-TEST_CASE("cosem: KFM_001 powers keep their base unit" * doctest::skip()) {
+TEST_CASE("cosem: KFM_001 powers keep their base unit") {
     sim::AxdrWriter w;
     w.structure(13).visible_string("KFM_001").visible_string("6970631400000000").visible_string("MA304H3E");
     w.u32(1790).u32(0).u32(0).u32(229).i32(1).i32(2).i32(3).u16(2301).u16(2299).u16(2310);

@@ -34,11 +34,20 @@ Bytes ciphered(std::uint32_t energy, std::uint32_t counter) {
     return sim::glo_cipher(notification(energy), kTitle, counter, 0x30, ek, &ak);
 }
 
-DecoderOptions with_keys() {
+DecoderOptions with_keys(bool bare_apdus = false) {
     DecoderOptions o;
     o.keys.encryption = EncryptionKey(kEk);
     o.keys.authentication = AuthenticationKey(kAk);
+    o.bare_apdus = bare_apdus;
     return o;
+}
+
+// Rewrites the FCS of an HDLC frame after a deliberate change inside it.
+Bytes with_fcs(Bytes f) {
+    const auto fcs = crc16_x25(ByteView(f).subspan(1, f.size() - 4));
+    f[f.size() - 3] = static_cast<std::uint8_t>(fcs);
+    f[f.size() - 2] = static_cast<std::uint8_t>(fcs >> 8);
+    return f;
 }
 
 std::vector<std::uint64_t> energies(const testsupport::Outcome& o) {
@@ -61,6 +70,19 @@ StreamFramer::Handlers collect(Cut& c) {
     h.on_frame = [&c](LinkFrame&& f) { c.frames.push_back(std::move(f.bytes)); };
     h.on_error = [&c](const Error& e, ByteView) { c.errors.push_back(e); };
     return h;
+}
+
+// Feeds `stream` in chunks of `chunk` bytes (the last one shorter).
+template <typename Feed>
+void in_chunks(const Bytes& stream, std::size_t chunk, Feed&& feed) {
+    for (std::size_t at = 0; at < stream.size(); at += chunk)
+        feed(ByteView(stream).subspan(at, std::min(chunk, stream.size() - at)));
+}
+
+testsupport::Outcome feed_chunked(Decoder& d, const Bytes& stream, std::size_t chunk) {
+    testsupport::Outcome o;
+    in_chunks(stream, chunk, [&](ByteView part) { d.feed(part, testsupport::collect(o)); });
+    return o;
 }
 
 // Several frames of different kinds and sizes, some with 7E and 68 inside.
@@ -121,10 +143,7 @@ TEST_CASE("framing: parse_hdlc accepts a built frame and rejects each kind of da
     SUBCASE("bad HCS with a matching FCS") {
         Bytes g = f;
         g[6] ^= 0x01;  // HCS follows 7E A0 len 41 03 13
-        const auto fcs = crc16_x25(ByteView(g).subspan(1, g.size() - 4));
-        g[g.size() - 3] = static_cast<std::uint8_t>(fcs);
-        g[g.size() - 2] = static_cast<std::uint8_t>(fcs >> 8);
-        auto r = parse_hdlc(g);
+        auto r = parse_hdlc(with_fcs(g));
         REQUIRE_FALSE(r);
         CHECK(r.error().code == ErrorCode::corrupt_frame);
         CHECK(r.error().layer == Layer::framing);
@@ -147,12 +166,7 @@ TEST_CASE("framing: parse_hdlc accepts a built frame and rejects each kind of da
         CHECK(r.error().offset == 1);
     }
     SUBCASE("no information field: control then FCS, no HCS") {
-        Bytes g = {0x7E, 0xA0, 0x07, 0x41, 0x03, 0x13};
-        const auto fcs = crc16_x25(ByteView(g).subspan(1));
-        g.push_back(static_cast<std::uint8_t>(fcs));
-        g.push_back(static_cast<std::uint8_t>(fcs >> 8));
-        g.push_back(0x7E);
-        auto r = parse_hdlc(g);
+        auto r = parse_hdlc(with_fcs({0x7E, 0xA0, 0x07, 0x41, 0x03, 0x13, 0x00, 0x00, 0x7E}));
         REQUIRE(r);
         CHECK(r->info.empty());
     }
@@ -231,8 +245,7 @@ TEST_CASE("framing: the same frames come out of a stream in every chunking") {
 TEST_CASE("framing: the decoder gets every push out of a stream fed one byte at a time") {
     const Bytes stream = sim::concat({plain_hdlc(1), plain_hdlc(2), plain_hdlc(3)});
     Decoder d;
-    testsupport::Outcome o;
-    for (auto b : stream) d.feed(ByteView(&b, 1), testsupport::collect(o));
+    auto o = feed_chunked(d, stream, 1);
     CHECK(energies(o) == std::vector<std::uint64_t>{1, 2, 3});
     CHECK(o.errors.empty());
     CHECK(d.stats().frames == 3);
@@ -262,8 +275,7 @@ TEST_CASE("framing: noise between frames is skipped and counted exactly") {
         CAPTURE(chunk);
         StreamFramer framer;
         Cut cut;
-        for (std::size_t at = 0; at < stream.size(); at += chunk)
-            framer.feed(ByteView(stream).subspan(at, std::min(chunk, stream.size() - at)), collect(cut));
+        in_chunks(stream, chunk, [&](ByteView part) { framer.feed(part, collect(cut)); });
         REQUIRE(cut.frames.size() == frames.size() + 1);
         CHECK(std::equal(frames.begin(), frames.end(), cut.frames.begin()));
         CHECK(framer.garbage_bytes() == noise_bytes);
@@ -305,9 +317,7 @@ TEST_CASE("framing: a frame with a corrupted FCS between two good ones is report
     for (std::size_t chunk : {std::size_t{1}, stream.size()}) {
         CAPTURE(chunk);
         Decoder d;
-        testsupport::Outcome o;
-        for (std::size_t at = 0; at < stream.size(); at += chunk)
-            d.feed(ByteView(stream).subspan(at, std::min(chunk, stream.size() - at)), testsupport::collect(o));
+        auto o = feed_chunked(d, stream, chunk);
         CHECK(energies(o) == std::vector<std::uint64_t>{1, 3});
         REQUIRE(o.errors.size() == 1);
         CHECK(o.errors[0].code == ErrorCode::corrupt_frame);
@@ -330,9 +340,7 @@ TEST_CASE("framing: 7E inside the ciphertext does not cut the frame") {
     for (std::size_t chunk : {std::size_t{1}, stream.size()}) {
         CAPTURE(chunk);
         Decoder d(with_keys());
-        testsupport::Outcome o;
-        for (std::size_t at = 0; at < stream.size(); at += chunk)
-            d.feed(ByteView(stream).subspan(at, std::min(chunk, stream.size() - at)), testsupport::collect(o));
+        auto o = feed_chunked(d, stream, chunk);
         CHECK(energies(o) == std::vector<std::uint64_t>{123456, 9});
         CHECK(o.errors.empty());
         CHECK(d.stats().garbage_bytes == 0);
@@ -407,6 +415,8 @@ TEST_CASE("framing: an M-Bus frame with a bad checksum is dropped, the next one 
     Decoder d;
     auto o = testsupport::feed(d, sim::concat({bad, good}));
     CHECK(energies(o) == std::vector<std::uint64_t>{2});
+    REQUIRE(o.errors.size() == 1);  // its header was right: a damaged frame, reported once
+    CHECK(o.errors[0].code == ErrorCode::corrupt_frame);
     CHECK(d.stats().garbage_bytes == bad.size());
 
     // Handed over whole (as the reader thread does), the same frame is a corrupt_frame error.
@@ -422,14 +432,18 @@ TEST_CASE("framing: a stream of bare general-glo-ciphering APDUs") {
     const Bytes stream = sim::concat({ciphered(100, 1), ciphered(200, 2), ciphered(300, 3)});
     for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, stream.size()}) {
         CAPTURE(chunk);
-        Decoder d(with_keys());
-        testsupport::Outcome o;
-        for (std::size_t at = 0; at < stream.size(); at += chunk)
-            d.feed(ByteView(stream).subspan(at, std::min(chunk, stream.size() - at)), testsupport::collect(o));
+        Decoder d(with_keys(true));
+        auto o = feed_chunked(d, stream, chunk);
         CHECK(energies(o) == std::vector<std::uint64_t>{100, 200, 300});
         CHECK(o.errors.empty());
         CHECK(d.stats().garbage_bytes == 0);
     }
+
+    // Only when asked for: without a checksum, bare APDUs are not looked for by default.
+    Decoder plain(with_keys(false));
+    auto o = testsupport::feed(plain, stream);
+    CHECK(o.pushes.empty());
+    CHECK(plain.stats().garbage_bytes > 0);
 }
 
 TEST_CASE("framing: a claimed length that can never arrive does not stall the stream") {

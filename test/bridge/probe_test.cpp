@@ -1,0 +1,260 @@
+// `dlms2mqtt probe` against a pseudo-terminal: the test plays the meter on the master side and
+// reads what the probe tells a first-time user. Each probe listens for 2-3 s at most.
+#include <fcntl.h>
+#include <stdlib.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bridge/commands.hpp"
+#include "decoder/bytes.hpp"
+#include "simulator/kamstrup_meter.hpp"
+
+namespace {
+
+constexpr const char* kEk = "D3400000000000000000000000000064";  // the simulator's demo keys
+constexpr const char* kAk = "D3400000000000000000000000000065";
+constexpr const char* kWrongEk = "00112233445566778899AABBCCDDEEFF";
+constexpr const char* kWrongAk = "FFEEDDCCBBAA99887766554433221100";
+
+// A pty pair whose slave side stays open here in raw mode, so bytes written to the master wait
+// for the probe whenever it opens (and reopens) the slave.
+class Pty {
+public:
+    Pty() {
+        master_ = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        REQUIRE(master_ >= 0);
+        REQUIRE(grantpt(master_) == 0);
+        REQUIRE(unlockpt(master_) == 0);
+        path_ = ptsname(master_);
+        slave_ = ::open(path_.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
+        REQUIRE(slave_ >= 0);
+        termios t{};
+        REQUIRE(tcgetattr(slave_, &t) == 0);
+        cfmakeraw(&t);
+        REQUIRE(tcsetattr(slave_, TCSANOW, &t) == 0);
+        // A full buffer must never block the feeding thread once the probe has stopped reading.
+        fcntl(master_, F_SETFL, fcntl(master_, F_GETFL) | O_NONBLOCK);
+    }
+    ~Pty() {
+        ::close(slave_);
+        ::close(master_);
+    }
+    Pty(const Pty&) = delete;
+    Pty& operator=(const Pty&) = delete;
+
+    const std::string& path() const { return path_; }
+    void write(const dlms::Bytes& bytes) const {
+        std::size_t done = 0;
+        while (done < bytes.size()) {
+            const ssize_t n = ::write(master_, bytes.data() + done, bytes.size() - done);
+            if (n <= 0) return;  // buffer full: the probe is not reading any more
+            done += static_cast<std::size_t>(n);
+        }
+    }
+
+private:
+    int master_ = -1, slave_ = -1;
+    std::string path_;
+};
+
+// Writes the chunks one after the other with a pause between, until the end or until stopped.
+class Feeder {
+public:
+    Feeder(const Pty& pty, std::vector<dlms::Bytes> chunks, std::chrono::milliseconds pause)
+        : thread_([this, &pty, chunks = std::move(chunks), pause] {
+              for (const auto& c : chunks) {
+                  if (stop_) return;
+                  pty.write(c);
+                  std::this_thread::sleep_for(pause);
+              }
+          }) {}
+    ~Feeder() {
+        stop_ = true;
+        thread_.join();
+    }
+    Feeder(const Feeder&) = delete;
+    Feeder& operator=(const Feeder&) = delete;
+
+private:
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+// A config file with nothing in it but the line settings, so a config on the machine running
+// the tests plays no part.
+class ConfigFile {
+public:
+    ConfigFile() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "dlms2mqtt-probe-XXXXXX").string();
+        const int fd = mkstemp(pattern.data());
+        REQUIRE(fd >= 0);
+        ::close(fd);
+        path_ = pattern;
+        std::ofstream(path_) << "serial:\n  baud: 2400\n  parity: none\n";
+    }
+    ~ConfigFile() { std::filesystem::remove(path_); }
+    ConfigFile(const ConfigFile&) = delete;
+    ConfigFile& operator=(const ConfigFile&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+struct ProbeRun {
+    int code = -1;
+    std::string out;
+};
+
+ProbeRun probe(const Pty& pty, std::vector<std::string> extra) {
+    const ConfigFile config;
+    std::vector<std::string> args = {"--port", pty.path(), "--config", config.path()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::ostringstream captured;
+    auto* old = std::cout.rdbuf(captured.rdbuf());
+    ProbeRun run;
+    run.code = bridge::probe_command(args);
+    std::cout.rdbuf(old);
+    run.out = captured.str();
+    MESSAGE(run.out);
+    return run;
+}
+
+struct Pushes {
+    std::vector<dlms::Bytes> frames;
+    sim::KamstrupValues first;
+};
+
+Pushes kamstrup_pushes(std::uint8_t security, std::size_t count) {
+    sim::KamstrupMeter::Options o;
+    o.security = security;
+    sim::KamstrupMeter meter(o, sim::KamstrupMeter::demo_encryption_key(), sim::KamstrupMeter::demo_authentication_key());
+    Pushes p;
+    std::int64_t clock = 1'700'000'000;
+    for (std::size_t i = 0; i < count; ++i, clock += 10) {
+        p.frames.push_back(meter.next_frame(sim::local_date_time(clock)));
+        if (i == 0) p.first = meter.last_values();
+    }
+    return p;
+}
+
+// Noise that never holds a byte able to start a frame (HDLC flag, M-Bus start, ciphered APDU).
+std::vector<dlms::Bytes> noise(std::size_t chunks) {
+    std::mt19937 rng(7);
+    std::vector<dlms::Bytes> out(chunks);
+    for (auto& c : out) {
+        while (c.size() < 64) {
+            const auto b = static_cast<std::uint8_t>(rng());
+            if (b != 0x7E && b != 0x68 && b != 0xDB && b != 0x0F && b != 0xE0) c.push_back(b);
+        }
+    }
+    return out;
+}
+
+void check_no_key_printed(const std::string& out) {
+    for (const char* key : {kEk, kAk, kWrongEk, kWrongAk}) CHECK(out.find(key) == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("probe: nothing on the line says no data and how to wire the meter") {
+    const Pty pty;
+    const auto run = probe(pty, {"--seconds", "2", "--ek", kEk, "--ak", kAk});
+    CHECK(run.code == 1);
+    CHECK(run.out.find("no data: check wiring: CCC pin 5 to Pi pin 10 (RX), pin 6 to GND") != std::string::npos);
+    CHECK(run.out.find("enable push") != std::string::npos);
+}
+
+TEST_CASE("probe: encrypted pushes with the right keys show the first push's values") {
+    const Pty pty;
+    const auto pushes = kamstrup_pushes(0x30, 10);
+    const Feeder feeder(pty, pushes.frames, std::chrono::milliseconds(200));
+    const auto run = probe(pty, {"--seconds", "3", "--ek", kEk, "--ak", kAk});
+    CHECK(run.code == 0);
+    CHECK(run.out.find("valid frames at 2400 8N1") != std::string::npos);
+    CHECK(run.out.find("encrypted and authenticated") != std::string::npos);
+    CHECK(run.out.find("Kamstrup meter 12345678") != std::string::npos);
+    CHECK(run.out.find("keys right") != std::string::npos);
+    // Kamstrup counts energy in units of 10 Wh.
+    const std::string energy = std::to_string(std::uint64_t{pushes.first.energy_import} * 10) + " Wh";
+    const auto line = run.out.find("energy_import ");
+    REQUIRE(line != std::string::npos);
+    CHECK(run.out.substr(line, run.out.find('\n', line) - line).find(energy) != std::string::npos);
+    check_no_key_printed(run.out);
+}
+
+TEST_CASE("probe: swapped keys are named as swapped, and the push still decodes") {
+    const Pty pty;
+    const Feeder feeder(pty, kamstrup_pushes(0x30, 10).frames, std::chrono::milliseconds(200));
+    const auto run = probe(pty, {"--seconds", "3", "--ek", kAk, "--ak", kEk});
+    CHECK(run.code == 0);
+    CHECK(run.out.find("keys swapped") != std::string::npos);
+    CHECK(run.out.find("keys right") == std::string::npos);
+    CHECK(run.out.find("energy_import") != std::string::npos);
+    check_no_key_printed(run.out);
+}
+
+TEST_CASE("probe: wrong keys are named as wrong, with the meter that sent the frames") {
+    const Pty pty;
+    const Feeder feeder(pty, kamstrup_pushes(0x30, 10).frames, std::chrono::milliseconds(200));
+    const auto run = probe(pty, {"--seconds", "3", "--ek", kWrongEk, "--ak", kWrongAk});
+    CHECK(run.code == 1);
+    CHECK(run.out.find("keys wrong") != std::string::npos);
+    CHECK(run.out.find("Kamstrup") != std::string::npos);
+    CHECK(run.out.find("energy_import") == std::string::npos);
+    check_no_key_printed(run.out);
+}
+
+TEST_CASE("probe: encrypted pushes and no keys ask for the utility's keys") {
+    const Pty pty;
+    const Feeder feeder(pty, kamstrup_pushes(0x30, 10).frames, std::chrono::milliseconds(200));
+    const auto run = probe(pty, {"--seconds", "3"});
+    CHECK(run.code == 1);
+    CHECK(run.out.find("no keys given") != std::string::npos);
+    CHECK(run.out.find("key 64 / GPK60") != std::string::npos);
+}
+
+TEST_CASE("probe: unencrypted pushes need no keys and show their values") {
+    const Pty pty;
+    const Feeder feeder(pty, kamstrup_pushes(0, 10).frames, std::chrono::milliseconds(200));
+    const auto run = probe(pty, {"--seconds", "3"});
+    CHECK(run.code == 0);
+    CHECK(run.out.find("not encrypted") != std::string::npos);
+    CHECK(run.out.find("energy_import") != std::string::npos);
+}
+
+TEST_CASE("probe: noise without frames tries 2400/9600 8N1/8E1 and says no setting gives a frame") {
+    const Pty pty;
+    const Feeder feeder(pty, noise(200), std::chrono::milliseconds(40));
+    const auto run = probe(pty, {"--seconds", "3", "--ek", kEk, "--ak", kAk});
+    CHECK(run.code == 1);
+    for (const char* setting : {"2400 8N1", "9600 8N1", "2400 8E1", "9600 8E1"}) {
+        CAPTURE(setting);
+        CHECK(run.out.find(setting) != std::string::npos);
+    }
+    CHECK(run.out.find("bytes arrive") != std::string::npos);
+    CHECK(run.out.find("no valid frame at 2400/9600 8N1/8E1: check the wiring/levels") != std::string::npos);
+}
+
+TEST_CASE("probe: wrong usage exits 2") {
+    const Pty pty;
+    CHECK(probe(pty, {"--seconds", "0"}).code == 2);
+    CHECK(probe(pty, {"--seconds", "ten"}).code == 2);
+    CHECK(probe(pty, {"--ek", "1234"}).code == 2);
+    CHECK(probe(pty, {"--bogus"}).code == 2);
+    CHECK(probe(pty, {"extra"}).code == 2);
+}
