@@ -29,6 +29,11 @@ std::string describe_rc(int rc) {
     return text.empty() ? "error " + std::to_string(rc) : text + " (" + std::to_string(rc) + ")";
 }
 
+std::string describe_wait(std::chrono::milliseconds wait) {
+    if (wait < std::chrono::seconds(1)) return std::to_string(wait.count()) + " ms";
+    return std::to_string((wait.count() + 500) / 1000) + " s";
+}
+
 void require(bool ok, const std::string& message) {
     if (!ok) throw std::invalid_argument(message);
 }
@@ -183,6 +188,13 @@ void PahoPublisher::set_disconnected() {
 }
 
 void PahoPublisher::publish(const std::string& topic, const std::string& payload, int qos, bool retain) {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) {  // after stop() nothing more leaves; the last word was "offline"
+            ++stats_.failed;
+            return;
+        }
+    }
     try {
         client_->publish(topic, payload.data(), payload.size(), qos, retain);
         std::lock_guard lock(mutex_);
@@ -284,7 +296,7 @@ void PahoPublisher::handle_connect_failure(int rc) {
     wake_.notify_all();
     std::string who = options_.username.empty() ? "anonymously" : "as user '" + options_.username + "'";
     log("MQTT connect to " + uri_ + " " + who + " failed: " + describe_rc(rc) + "; retrying in " +
-        std::to_string((wait.count() + 999) / 1000) + " s");
+        describe_wait(wait));
 }
 
 void PahoPublisher::handle_connection_lost(const std::string& cause) {

@@ -9,10 +9,16 @@
 // frame_counter names it) before the next, and prints p50/p99/max of t1 - t0. Everything it
 // starts is stopped when it ends.
 //
-//   latency PATH/TO/dlms2mqtt [--count N] [--gap-ms MS]
+//   latency PATH/TO/dlms2mqtt [--count N] [--gap-ms MS] [--nagle]
 //     --count N     measured pushes (default 1000), after 10 unmeasured warm-up pushes
 //     --gap-ms MS   pause after each state message (default 5): pushes are 10 s apart in real
 //                   life, so the daemon's work after a state (diagnostics) should not be counted
+//     --nagle       leave mosquitto's set_tcp_nodelay at its default (false). By default the
+//                   broker here sets it true: with Nagle's algorithm on the broker's socket to
+//                   the subscriber, a state sent a few ms after the previous one waits for the
+//                   subscriber's delayed ACK (40 ms or more). That is an artefact of pushing every
+//                   few ms: with a meter's 10 s between pushes the ACK has long arrived (try
+//                   --nagle --gap-ms 300: the stalls are gone).
 //   exit 0: every push arrived; 1: a push was lost or the set-up failed; 2: wrong usage
 #include <fcntl.h>
 #include <termios.h>
@@ -44,7 +50,7 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-constexpr const char* kUsage = "usage: latency PATH/TO/dlms2mqtt [--count N] [--gap-ms MS]\n";
+constexpr const char* kUsage = "usage: latency PATH/TO/dlms2mqtt [--count N] [--gap-ms MS] [--nagle]\n";
 constexpr const char* kStateTopic = "dlms2mqtt/12345678/state";  // the simulated meter's number
 constexpr int kWarmUp = 10;
 
@@ -128,7 +134,7 @@ struct Options {
     std::string daemon;
     int count = 1000;
     int gap_ms = 5;
-    bool tcp_nodelay = false;
+    bool nagle = false;
 };
 
 std::optional<Options> parse(int argc, char** argv) {
@@ -139,8 +145,8 @@ std::optional<Options> parse(int argc, char** argv) {
             const int v = std::atoi(argv[++i]);
             if (v < 0 || (a == "--count" && v == 0)) return std::nullopt;
             (a == "--count" ? o.count : o.gap_ms) = v;
-        } else if (a == "--tcp-nodelay") {
-            o.tcp_nodelay = true;
+        } else if (a == "--nagle") {
+            o.nagle = true;
         } else if (o.daemon.empty() && a[0] != '-') {
             o.daemon = a;
         } else {
@@ -214,8 +220,8 @@ bool warm_up(Meter& meter, const Pty& pty, Arrivals& arrivals) {
 }
 
 int measure(const Options& o, const std::filesystem::path& dir) {
-    endurance::LocalBroker broker(dir, o.tcp_nodelay ? std::vector<std::string>{"set_tcp_nodelay true"}
-                                                     : std::vector<std::string>{});
+    endurance::LocalBroker broker(dir, o.nagle ? std::vector<std::string>{}
+                                               : std::vector<std::string>{"set_tcp_nodelay true"});
     Arrivals arrivals;
     auto subscriber = subscribe(broker.port(), arrivals);
     Pty pty(dir / "ttyMeter");
@@ -247,11 +253,14 @@ int measure(const Options& o, const std::filesystem::path& dir) {
     std::sort(ms.begin(), ms.end());
     double mean = 0;
     for (double v : ms) mean += v / static_cast<double>(ms.size());
-    std::printf("latency: pty -> dlms2mqtt -> mosquitto -> subscriber, %zu pushes measured (%d lost), daemon %s\n",
-                ms.size(), lost, stopped.c_str());
+    std::printf("latency: pty -> dlms2mqtt -> mosquitto (set_tcp_nodelay %s) -> subscriber, %d ms between pushes\n",
+                o.nagle ? "false" : "true", o.gap_ms);
+    std::printf("  %zu pushes measured, %d lost; daemon stopped: %s\n", ms.size(), lost, stopped.c_str());
     if (!ms.empty()) {
         std::printf("  p50 %.3f ms   p99 %.3f ms   max %.3f ms   (min %.3f ms, mean %.3f ms)\n", percentile(ms, 0.50),
                     percentile(ms, 0.99), ms.back(), ms.front(), mean);
+        const auto over = [&](double limit) { return ms.end() - std::upper_bound(ms.begin(), ms.end(), limit); };
+        std::printf("  over 1 ms: %td   over 2 ms: %td   over 5 ms: %td   over 20 ms: %td\n", over(1), over(2), over(5), over(20));
         std::printf("  goal p99 < 5 ms: %s\n", percentile(ms, 0.99) < 5.0 ? "met" : "NOT met");
     }
     if (lost > 0) std::cerr << "latency: " << lost << " pushes lost; daemon log:\n" << file_text(dir / "daemon.log");

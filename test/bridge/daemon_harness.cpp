@@ -88,13 +88,14 @@ Daemon::Daemon(const Rig& rig, std::map<std::string, std::string> env, std::vect
     // An empty config file: a real /etc/dlms2mqtt/config.yaml on this machine must not count.
     const auto config = rig.dir / "config.yaml";
     std::ofstream(config, std::ios::app).flush();
+    if (args.empty()) throw std::invalid_argument("Daemon: no command given");
     testsupport::ProcessOptions po;
-    po.argv = {DLMS2MQTT_EXE};
-    po.argv.insert(po.argv.end(), args.begin(), args.end());
-    po.argv.insert(po.argv.begin() + 2, {"--config", config.string()});
+    po.argv = {DLMS2MQTT_EXE, args[0], "--config", config.string()};  // the command, then its options
+    po.argv.insert(po.argv.end(), args.begin() + 1, args.end());
     po.env = std::move(all);
-    po.stdout_file = rig.dir / ("daemon-" + unique_suffix() + ".out");
-    po.stderr_file = rig.dir / ("daemon-" + unique_suffix() + ".err");
+    const std::string name = "daemon-" + unique_suffix();
+    po.stdout_file = rig.dir / (name + ".out");
+    po.stderr_file = rig.dir / (name + ".err");
     process_ = std::make_unique<testsupport::Process>(std::move(po));
 }
 

@@ -76,8 +76,9 @@ struct Rig {
 
 class Daemon {
 public:
-    // Starts `dlms2mqtt <args>` reading rig.pty's link and publishing to rig.broker with the demo
-    // keys; `env` adds or overrides DLMS2MQTT_* variables.
+    // Starts `dlms2mqtt <args>` (args[0] is the command; an empty --config file is added after
+    // it) reading rig.pty's link and publishing to rig.broker with the demo keys; `env` adds or
+    // overrides DLMS2MQTT_* variables.
     explicit Daemon(const Rig& rig, std::map<std::string, std::string> env = {}, std::vector<std::string> args = {"run"});
 
     testsupport::Process& process() { return *process_; }

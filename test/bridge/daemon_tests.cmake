@@ -1,6 +1,6 @@
 # The whole daemon end to end: `dlms2mqtt run` as a child process, a real mosquitto on loopback
 # and a pseudo-terminal as the meter's serial line. Slow (tens of seconds): every test case is
-# labelled "daemon_tests" (the executable's name); run them alone with `ctest -L daemon_tests`.
+# labelled "daemon_tests" and "integration"; `ctest -LE integration` leaves them out.
 if(TARGET dlms2mqtt AND TARGET test_mqtt_support)
   add_library(test_process_support STATIC
     ${CMAKE_CURRENT_SOURCE_DIR}/support/pty.cpp
@@ -16,4 +16,13 @@ if(TARGET dlms2mqtt AND TARGET test_mqtt_support)
   target_link_libraries(daemon_tests PRIVATE test_process_support test_mqtt_support PahoMqttCpp::paho-mqttpp3)
   target_compile_definitions(daemon_tests PRIVATE DLMS2MQTT_EXE="$<TARGET_FILE:dlms2mqtt>")
   add_dependencies(daemon_tests dlms2mqtt)
+
+  # The test names are only known once the executable lists them, so the extra label is set by
+  # a script CTest runs after the one that doctest_discover_tests generates.
+  set(labels_script "${CMAKE_CURRENT_BINARY_DIR}/daemon_tests_labels.cmake")
+  file(WRITE "${labels_script}"
+    "foreach(t IN LISTS daemon_tests_TESTS)\n"
+    "  set_tests_properties(\"\${t}\" PROPERTIES LABELS \"daemon_tests;integration\")\n"
+    "endforeach()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${labels_script}")
 endif()

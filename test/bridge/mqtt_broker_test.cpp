@@ -206,7 +206,7 @@ TEST_CASE("user name and password: the right ones connect, a wrong password is r
     refused.start();
     REQUIRE(eventually([&] { return refused.stats().connect_failures >= 2; }));
     CHECK_FALSE(refused.connected());
-    CHECK(bad_log.any_contains("failed"));
+    CHECK(bad_log.any_contains("not authorized"));
     CHECK(bad_log.any_contains("'bridge'"));
     CHECK_FALSE(bad_log.any_contains("wrong-pass-456"));
     CHECK_FALSE(good_log.any_contains("right-pass-123"));
@@ -243,6 +243,9 @@ TEST_CASE("stop() returns while the broker is unreachable") {
     pub.stop();
     CHECK_FALSE(pub.connected());
     CHECK(log.any_contains("unreachable"));
+    const auto failed = pub.stats().failed;
+    pub.publish("x/y", "after stop", 1, false);  // dropped and counted, no throw
+    CHECK(pub.stats().failed == failed + 1);
 }
 
 TEST_CASE("bad settings are refused with one line naming the setting") {

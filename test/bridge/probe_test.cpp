@@ -11,6 +11,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -57,6 +58,11 @@ public:
     Pty& operator=(const Pty&) = delete;
 
     const std::string& path() const { return path_; }
+    // The line speed the probe has set on the slave side: a pty keeps it, without using it.
+    speed_t speed() const {
+        termios t{};
+        return tcgetattr(slave_, &t) == 0 ? cfgetispeed(&t) : B0;
+    }
     void write(const dlms::Bytes& bytes) const {
         std::size_t done = 0;
         while (done < bytes.size()) {
@@ -71,17 +77,20 @@ private:
     std::string path_;
 };
 
-// Writes the chunks one after the other with a pause between, until the end or until stopped.
+// Calls `step` with a pause between, until it returns false or the feeder is destroyed.
 class Feeder {
 public:
-    Feeder(const Pty& pty, std::vector<dlms::Bytes> chunks, std::chrono::milliseconds pause)
-        : thread_([this, &pty, chunks = std::move(chunks), pause] {
-              for (const auto& c : chunks) {
-                  if (stop_) return;
-                  pty.write(c);
-                  std::this_thread::sleep_for(pause);
-              }
+    Feeder(std::function<bool()> step, std::chrono::milliseconds pause)
+        : thread_([this, step = std::move(step), pause] {
+              while (!stop_ && step()) std::this_thread::sleep_for(pause);
           }) {}
+    // Writes the chunks one after the other.
+    Feeder(const Pty& pty, std::vector<dlms::Bytes> chunks, std::chrono::milliseconds pause)
+        : Feeder([&pty, chunks = std::move(chunks), i = std::size_t{0}]() mutable {
+              if (i == chunks.size()) return false;
+              pty.write(chunks[i++]);
+              return true;
+          }, pause) {}
     ~Feeder() {
         stop_ = true;
         thread_.join();
@@ -248,6 +257,27 @@ TEST_CASE("probe: noise without frames tries 2400/9600 8N1/8E1 and says no setti
     }
     CHECK(run.out.find("bytes arrive") != std::string::npos);
     CHECK(run.out.find("no valid frame at 2400/9600 8N1/8E1: check the wiring/levels") != std::string::npos);
+}
+
+TEST_CASE("probe: a meter at 9600 baud is found when 2400 is configured, and the setting is named") {
+    const Pty pty;
+    // Plays a meter sending at 9600 baud: a receiver at any other speed gets noise instead.
+    const auto pushes = kamstrup_pushes(0x30, 30);
+    const auto garbage = noise(30);
+    std::size_t next = 0;
+    const Feeder feeder([&] {
+        if (next == pushes.frames.size()) return false;
+        pty.write(pty.speed() == B9600 ? pushes.frames[next] : garbage[next]);
+        ++next;
+        return true;
+    }, std::chrono::milliseconds(100));
+    const auto run = probe(pty, {"--seconds", "3", "--ek", kEk, "--ak", kAk});
+    CHECK(run.code == 0);
+    CHECK(run.out.find("2400 8N1: ") != std::string::npos);
+    CHECK(run.out.find("valid frames at 9600 8N1") != std::string::npos);
+    CHECK(run.out.find("set serial.baud: 9600, serial.parity: none") != std::string::npos);
+    CHECK(run.out.find("keys right") != std::string::npos);
+    CHECK(run.out.find("energy_import") != std::string::npos);
 }
 
 TEST_CASE("probe: wrong usage exits 2") {

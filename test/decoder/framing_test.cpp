@@ -242,16 +242,6 @@ TEST_CASE("framing: the same frames come out of a stream in every chunking") {
     }
 }
 
-TEST_CASE("framing: the decoder gets every push out of a stream fed one byte at a time") {
-    const Bytes stream = sim::concat({plain_hdlc(1), plain_hdlc(2), plain_hdlc(3)});
-    Decoder d;
-    auto o = feed_chunked(d, stream, 1);
-    CHECK(energies(o) == std::vector<std::uint64_t>{1, 2, 3});
-    CHECK(o.errors.empty());
-    CHECK(d.stats().frames == 3);
-    CHECK(d.stats().pushes == 3);
-}
-
 TEST_CASE("framing: noise between frames is skipped and counted exactly") {
     const auto frames = mixed_frames();
     std::mt19937 rng(7);
