@@ -1,5 +1,6 @@
 #include "bridge/paho_publisher.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>

@@ -46,7 +46,8 @@ struct PahoOptions {
     std::string status_topic;             // "<base>/status"; empty = no will, no "online"
     std::chrono::milliseconds min_retry{1000};
     std::chrono::milliseconds max_retry{60000};
-    std::function<void(std::string_view)> log;  // one line per call; empty = stderr
+    // One line per call, from the caller's and the client's threads; empty = stderr.
+    std::function<void(std::string_view)> log;
 };
 
 struct PublisherStats {

@@ -29,13 +29,17 @@ endurance_build() {
 # Remembers a pid for endurance_stop_all.
 track() { started_pids+=("$1"); }
 
+# True while the process runs (a child that has exited but is not yet reaped does not count).
+alive() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" != Z ]; }
+
 # SIGTERM, then SIGKILL after 5 s: one pid.
 stop_pid() {
   local pid="$1" i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill "$pid" 2>/dev/null || true
-  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+  if alive "$pid"; then
+    kill "$pid" 2>/dev/null || true
+    for i in $(seq 50); do alive "$pid" || break; sleep 0.1; done
+    alive "$pid" && kill -9 "$pid" 2>/dev/null
+  fi
   wait "$pid" 2>/dev/null || true
 }
 

@@ -131,15 +131,10 @@ void stop_cleanly(Rig& rig, Daemon& daemon) {
     daemon.check_no_key_material();
 }
 
-sim::Bytes noise(std::mt19937& rng, bool before_first_frame) {
+sim::Bytes noise(std::mt19937& rng) {
     std::uniform_int_distribution<int> len(8, 40), byte(0, 255);
     sim::Bytes out(static_cast<std::size_t>(len(rng)));
-    for (auto& b : out) {
-        b = static_cast<std::uint8_t>(byte(rng));
-        // Until a line has shown HDLC frames, DB may start a bare APDU that is cut by its length
-        // alone (no checksum), so noise there could legitimately swallow the first push.
-        if (before_first_frame && b == 0xDB) b = 0x00;
-    }
+    for (auto& b : out) b = static_cast<std::uint8_t>(byte(rng));
     std::uniform_int_distribution<std::size_t> at(0, out.size() - 1);
     out[at(rng)] = 0x7E;
     out[at(rng)] = 0x68;

@@ -103,7 +103,7 @@ void stop_cleanly(Rig& rig, Daemon& daemon);
 
 // Bytes the meter's line might pick up: random, with 7E (HDLC flag) and 68 (M-Bus start) among
 // them so the framer has to reject false starts.
-sim::Bytes noise(std::mt19937& rng, bool before_first_frame);
+sim::Bytes noise(std::mt19937& rng);
 // Writes at 2400 baud 8N1 pace (4.17 ms a byte), in chunks cut at random points.
 void write_at_wire_pace(testsupport::Pty& pty, const sim::Bytes& bytes, std::mt19937& rng);
 

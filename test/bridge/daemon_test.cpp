@@ -23,7 +23,7 @@ TEST_CASE("pushes at the meter's pace, with noise between them, are all publishe
     std::vector<std::uint32_t> written;
     std::size_t noise_written = 0;
     for (int i = 0; i < kPushes; ++i) {
-        const auto junk = noise(rng, i == 0);
+        const auto junk = noise(rng);
         noise_written += junk.size();
         write_at_wire_pace(rig.pty, junk, rng);
         write_at_wire_pace(rig.pty, meter.next_frame(), rng);

@@ -111,7 +111,7 @@ TEST_CASE("publisher: a connection that dies without DISCONNECT leaves the will 
     CHECK(log.any_contains("lost"));
 }
 
-TEST_CASE("sink over a real broker: discovery, availability and state with their retain flags; HA 'online' re-sends discovery") {
+TEST_CASE("sink over a real broker: discovery, availability and state with their retain flags, and HA 'online' re-sends discovery") {
     Mosquitto broker;
     MqttProbe probe(broker.port());
     LogLines log;
@@ -135,7 +135,7 @@ TEST_CASE("sink over a real broker: discovery, availability and state with their
     CHECK(probe.wait_for([](const auto& msgs) { return count(msgs, kEnergyConfig) == 2; }));
 }
 
-TEST_CASE("broker gone: publish() returns; broker back on the same port: reconnect, discovery again, newest state") {
+TEST_CASE("broker gone: publish() returns, and once it is back on the same port: reconnect, discovery again, newest state") {
     Mosquitto broker;
     test_mqtt::TcpRelay relay(broker.port());
     LogLines log;

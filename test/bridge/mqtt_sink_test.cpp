@@ -108,7 +108,7 @@ TEST_CASE("a reconnect republishes discovery, availability and the last state") 
     CHECK(nlohmann::json::parse(state[0].payload)["energy_import"].get<double>() == doctest::Approx(2.0));
 }
 
-TEST_CASE("Home Assistant's 'online' on <prefix>/status triggers discovery; other payloads do not") {
+TEST_CASE("Home Assistant's 'online' on <prefix>/status triggers discovery, other payloads do not") {
     FakePublisher pub;
     auto opts = options();
     opts.topics.discovery_prefix = "ha";

@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <filesystem>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +20,8 @@ struct MosquittoOptions {
     std::string password;
 };
 
+// The broker is told to stop if the thread that started it dies (a test killed midway):
+// create, start and restart it from the test's own thread.
 class Mosquitto {
 public:
     // Starts the broker and returns once it accepts connections; throws std::runtime_error
