@@ -5,7 +5,7 @@
 //   pace BYTES_PER_SECOND [--pty LINK]
 //
 // Reads what is there (at most 1/100 s worth), writes it, then sleeps until the bytes written
-// so far are due. With --pty the bytes go to a new pseudo-terminal (raw mode, its slave held
+// so far are due; when the reader held it up, it goes on at the rate without catching up. With --pty the bytes go to a new pseudo-terminal (raw mode, its slave held
 // open like a plugged-in adapter) linked at LINK, and at the end of the input it stays until
 // SIGTERM rather than vanish. Exits 0 at the end of the input (or on SIGTERM with --pty),
 // 1 when the output is closed or the pty cannot be made, 2 on wrong usage.
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     const int out = to_pty ? open_pty(argv[3]) : STDOUT_FILENO;
     if (out < 0) return 1;
     std::vector<char> buffer(static_cast<std::size_t>(rate / 100) + 1);
-    const auto start = std::chrono::steady_clock::now();
+    auto start = std::chrono::steady_clock::now();
     double sent = 0;
     while (true) {
         const ssize_t n = ::read(STDIN_FILENO, buffer.data(), buffer.size());
@@ -81,8 +81,13 @@ int main(int argc, char** argv) {
         if (n <= 0) break;
         if (!write_all(out, buffer.data(), static_cast<std::size_t>(n))) return 1;
         sent += static_cast<double>(n);
-        std::this_thread::sleep_until(start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                  std::chrono::duration<double>(sent / rate)));
+        const auto due = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                     std::chrono::duration<double>(sent / rate));
+        const auto now = std::chrono::steady_clock::now();
+        // Behind (the reader did not take the bytes in time): carry on at the rate from now
+        // rather than send a burst to catch up.
+        if (now - due > std::chrono::milliseconds(50)) start += now - due;
+        else std::this_thread::sleep_until(due);
     }
     if (to_pty) {
         // The device stays plugged in: wait for SIGTERM (or SIGINT).
