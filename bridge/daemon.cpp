@@ -272,6 +272,7 @@ int run_daemon(const Config& config, const RunOptions& options, const std::atomi
             mo.qos = config.mqtt.qos;
             mo.push_interval = std::chrono::seconds(config.meter.push_interval);
             mo.bridge_version = version();
+            mo.discovery = config.mqtt.discovery;
             mo.log = log_to(LogLevel::info);
             mqtt = std::make_unique<MqttSink>(*publisher, mo);
         }

@@ -122,6 +122,7 @@ void MqttSink::republish_all() {
 }
 
 void MqttSink::add_discovery(Outbox& out, const dlms::Push& push) const {
+    if (!options_.discovery) return;  // mqtt.discovery: false, for brokers without Home Assistant
     for (auto& message : ha::discovery_messages(push, options_.topics, options_.bridge_version))
         out.push_back({std::move(message.topic), std::move(message.payload), message.retain});
 }

@@ -30,6 +30,7 @@ struct MqttSinkOptions {
     int qos = 1;
     std::chrono::seconds push_interval{10};  // how often the meter pushes
     std::string bridge_version;              // shown in the discovery device block
+    bool discovery = true;                   // publish Home Assistant discovery
     std::function<void(std::string_view)> log;  // empty = silent
 };
 

@@ -72,6 +72,18 @@ TEST_CASE("first push: discovery, then availability, state and diagnostics, with
     CHECK(index_of(pub, kAvailability) < index_of(pub, kState));
 }
 
+TEST_CASE("mqtt.discovery off: state and availability only, no discovery even after a reconnect") {
+    FakePublisher pub;
+    auto o = options();
+    o.discovery = false;
+    bridge::MqttSink sink(pub, o);
+    take(sink, make_push(7, 12345678), t0());
+    pub.fire_connected();
+    CHECK(pub.on_topic(kEnergyConfig).empty());
+    CHECK(pub.on_topic(kState).size() == 2);  // the push, and the republish after the reconnect
+    CHECK(pub.on_topic(kAvailability).size() == 2);
+}
+
 TEST_CASE("discovery is sent again only when a push brings a reading key never seen before") {
     FakePublisher pub;
     bridge::MqttSink sink(pub, options());
