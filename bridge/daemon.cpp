@@ -18,6 +18,7 @@
 #include "bridge/energy_guard.hpp"
 #include "bridge/log.hpp"
 #include "bridge/mqtt_sink.hpp"
+#include "bridge/output_log.hpp"
 #include "bridge/paho_publisher.hpp"
 #include "bridge/push_json.hpp"
 #include "bridge/serial_port.hpp"
@@ -197,7 +198,7 @@ private:
         };
         h.on_error = [&](const dlms::Error& e, dlms::ByteView frame) {
             ++counters_.corrupt_frames;
-            corrupt_log_(LogLevel::warning, std::string("corrupt frame skipped: ") + e.message + " [" +
+            corrupt_log_(std::string("corrupt frame skipped: ") + e.message + " [" +
                                                 std::to_string(frame.size()) + " bytes, starting " + hex_context(frame, 0) + "]");
         };
         framer_.feed(bytes, h);
@@ -217,7 +218,7 @@ private:
     dlms::StreamFramer framer_;
     std::array<std::uint8_t, 512> buffer_{};
     std::FILE* record_ = nullptr;
-    RateLimitedLog corrupt_log_;
+    RateLimitedWarning corrupt_log_{log_to(LogLevel::warning)};
 };
 
 void touch(const std::string& path) {
@@ -311,7 +312,7 @@ int run_daemon(const Config& config, const RunOptions& options, const std::atomi
     decoder_options.overrides = config.meter.scaling;
     dlms::Decoder decoder(std::move(decoder_options));
     EnergyGuard guard;
-    RateLimitedLog decode_log;
+    RateLimitedWarning decode_log{log_to(LogLevel::warning)};
 
     BoundedQueue<dlms::LinkFrame> queue(config.queue.capacity);
     ReaderCounters counters;
@@ -331,7 +332,7 @@ int run_daemon(const Config& config, const RunOptions& options, const std::atomi
         if (!config.health.file.empty()) touch(config.health.file);
     };
     h.on_error = [&](const dlms::Error& e, dlms::ByteView unit) {
-        decode_log(LogLevel::warning, std::string("push not decoded: ") + std::string(dlms::to_string(e.code)) + " at " +
+        decode_log(std::string("push not decoded: ") + std::string(dlms::to_string(e.code)) + " at " +
                                           std::string(dlms::to_string(e.layer)) + " offset " + std::to_string(e.offset) + ": " +
                                           e.message + " [" + hex_context(unit, e.offset) + "]");
     };

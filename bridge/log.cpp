@@ -1,6 +1,8 @@
 #include "bridge/log.hpp"
 
+#include <atomic>
 #include <cstdio>
+#include <mutex>
 #include <ctime>
 
 namespace bridge {
@@ -47,22 +49,6 @@ void log(LogLevel level, std::string_view message) {
 
 std::function<void(std::string_view)> log_to(LogLevel level) {
     return [level](std::string_view m) { log(level, m); };
-}
-
-void RateLimitedLog::operator()(LogLevel level, std::string_view message) {
-    std::unique_lock lock(mutex_);
-    const auto now = std::chrono::steady_clock::now();
-    if (logged_ && now - last_ < period_) {
-        ++held_;
-        return;
-    }
-    std::string line(message);
-    if (held_ > 0) line += " (" + std::to_string(held_) + " more like it since the last report)";
-    logged_ = true;
-    last_ = now;
-    held_ = 0;
-    lock.unlock();
-    log(level, line);
 }
 
 }  // namespace bridge

@@ -1,6 +1,6 @@
-// Warnings of the UDP and CSV sinks. A broken network or a full disk fails every push (every
-// 10 seconds, all day): the first failure is logged at once, later ones at most once a period,
-// with the number of failures left unlogged in between.
+// Warnings that repeat with every push: a broken network, a full disk, a damaged frame every
+// 10 seconds all day. The first is logged at once, later ones at most once a period, with the
+// number left unlogged in between.
 #pragma once
 
 #include <chrono>

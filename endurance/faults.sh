@@ -305,7 +305,7 @@ scenario_e() {
   endurance_stop_all
   echo "   daemon exit $rc after $(since "$t0") s real; $(grep -o 'stopping: .*' "$dir/daemon.log" | tail -n 1)"
   echo "   MQTT under faketime: $(log_count "$dir" 'MQTT connected') connects, $(log_count "$dir" 'connection to .* lost') connections lost, $(log_count "$dir" 'connect to .* failed') failed attempts"
-  files=$(cd "$dir/csv" && ls *.csv 2>/dev/null | tr '\n' ' ')
+  files=$(cd "$dir/csv" && ls *.csv 2>/dev/null | tr '\n' ' ' | sed 's/ $//')
   problems=$(all_csv_problems "$dir/csv")
   local check
   check=$(e_checks "$dir/csv")

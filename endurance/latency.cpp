@@ -219,21 +219,38 @@ bool warm_up(Meter& meter, const Pty& pty, Arrivals& arrivals) {
     return arrived == kWarmUp;
 }
 
+// The daemon reading the pty at `dir`/ttyMeter and publishing to the broker at `port`.
+std::vector<std::string> daemon_environment(const std::filesystem::path& dir, int port) {
+    return {"DLMS2MQTT_SERIAL_PORT=" + (dir / "ttyMeter").string(), "DLMS2MQTT_MQTT_HOST=127.0.0.1",
+            "DLMS2MQTT_MQTT_PORT=" + std::to_string(port), "DLMS2MQTT_MQTT_CLIENT_ID=dlms2mqtt-latency",
+            "DLMS2MQTT_METER_ENCRYPTION_KEY=D3400000000000000000000000000064",  // the simulator's demo keys
+            "DLMS2MQTT_METER_AUTHENTICATION_KEY=D3400000000000000000000000000065"};
+}
+
+void report(const Options& o, std::vector<double> ms, int lost, const std::string& stopped) {
+    std::sort(ms.begin(), ms.end());
+    double mean = 0;
+    for (double v : ms) mean += v / static_cast<double>(ms.size());
+    std::printf("latency: pty -> dlms2mqtt -> mosquitto (set_tcp_nodelay %s) -> subscriber, %d ms between pushes\n",
+                o.nagle ? "false" : "true", o.gap_ms);
+    std::printf("  %zu pushes measured, %d lost; daemon stopped: %s\n", ms.size(), lost, stopped.c_str());
+    if (ms.empty()) return;
+    std::printf("  p50 %.3f ms   p99 %.3f ms   max %.3f ms   (min %.3f ms, mean %.3f ms)\n", percentile(ms, 0.50),
+                percentile(ms, 0.99), ms.back(), ms.front(), mean);
+    const auto over = [&](double limit) { return ms.end() - std::upper_bound(ms.begin(), ms.end(), limit); };
+    std::printf("  over 1 ms: %td   over 2 ms: %td   over 5 ms: %td   over 20 ms: %td\n", over(1), over(2), over(5), over(20));
+    std::printf("  goal p99 < 5 ms: %s\n", percentile(ms, 0.99) < 5.0 ? "met" : "NOT met");
+}
+
 int measure(const Options& o, const std::filesystem::path& dir) {
     endurance::LocalBroker broker(dir, o.nagle ? std::vector<std::string>{}
                                                : std::vector<std::string>{"set_tcp_nodelay true"});
     Arrivals arrivals;
     auto subscriber = subscribe(broker.port(), arrivals);
     Pty pty(dir / "ttyMeter");
-    std::ofstream(dir / "empty.yaml") << "{}\n";
-    endurance::ChildProcess daemon(
-        {o.daemon, "run", "--config", (dir / "empty.yaml").string()},
-        {"DLMS2MQTT_SERIAL_PORT=" + (dir / "ttyMeter").string(), "DLMS2MQTT_MQTT_HOST=127.0.0.1",
-         "DLMS2MQTT_MQTT_PORT=" + std::to_string(broker.port()), "DLMS2MQTT_MQTT_CLIENT_ID=dlms2mqtt-latency",
-         "DLMS2MQTT_METER_ENCRYPTION_KEY=D3400000000000000000000000000064",
-         "DLMS2MQTT_METER_AUTHENTICATION_KEY=D3400000000000000000000000000065"},
-        dir / "daemon.log");
-
+    std::ofstream(dir / "empty.yaml") << "{}\n";  // no /etc/dlms2mqtt/config.yaml of this machine
+    endurance::ChildProcess daemon({o.daemon, "run", "--config", (dir / "empty.yaml").string()},
+                                   daemon_environment(dir, broker.port()), dir / "daemon.log");
     Meter meter;
     if (!warm_up(meter, pty, arrivals)) {
         std::cerr << "latency: no state message for the warm-up pushes; daemon log:\n" << file_text(dir / "daemon.log");
@@ -248,21 +265,7 @@ int measure(const Options& o, const std::filesystem::path& dir) {
         std::this_thread::sleep_for(std::chrono::milliseconds(o.gap_ms));
     }
     unsubscribe(*subscriber);
-    const std::string stopped = daemon.stop();
-
-    std::sort(ms.begin(), ms.end());
-    double mean = 0;
-    for (double v : ms) mean += v / static_cast<double>(ms.size());
-    std::printf("latency: pty -> dlms2mqtt -> mosquitto (set_tcp_nodelay %s) -> subscriber, %d ms between pushes\n",
-                o.nagle ? "false" : "true", o.gap_ms);
-    std::printf("  %zu pushes measured, %d lost; daemon stopped: %s\n", ms.size(), lost, stopped.c_str());
-    if (!ms.empty()) {
-        std::printf("  p50 %.3f ms   p99 %.3f ms   max %.3f ms   (min %.3f ms, mean %.3f ms)\n", percentile(ms, 0.50),
-                    percentile(ms, 0.99), ms.back(), ms.front(), mean);
-        const auto over = [&](double limit) { return ms.end() - std::upper_bound(ms.begin(), ms.end(), limit); };
-        std::printf("  over 1 ms: %td   over 2 ms: %td   over 5 ms: %td   over 20 ms: %td\n", over(1), over(2), over(5), over(20));
-        std::printf("  goal p99 < 5 ms: %s\n", percentile(ms, 0.99) < 5.0 ? "met" : "NOT met");
-    }
+    report(o, std::move(ms), lost, daemon.stop());
     if (lost > 0) std::cerr << "latency: " << lost << " pushes lost; daemon log:\n" << file_text(dir / "daemon.log");
     return lost == 0 ? 0 : 1;
 }
