@@ -1,5 +1,6 @@
 #include "bridge/capture_input.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -9,23 +10,39 @@
 
 namespace bridge {
 
-std::optional<dlms::Bytes> parse_hex_capture(std::string_view text, std::string& error) {
+std::optional<dlms::Bytes> HexCaptureParser::feed(std::string_view text, bool end) {
+    pending_.append(text);
     dlms::Bytes out;
-    std::size_t line_no = 0;
-    while (!text.empty()) {
-        ++line_no;
-        const std::size_t nl = text.find('\n');
-        std::string_view line = text.substr(0, nl);
-        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-        if (auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-        auto bytes = dlms::parse_hex(line);
-        if (!bytes) {
-            error = "line " + std::to_string(line_no) + ": not hex (an odd number of digits or a non-hex character)";
-            return std::nullopt;
+    std::size_t start = 0;
+    while (start < pending_.size()) {
+        std::size_t nl = pending_.find('\n', start);
+        if (nl == std::string::npos) {
+            if (!end) break;
+            nl = pending_.size();
         }
+        ++line_;
+        std::string_view line(pending_.data() + start, nl - start);
+        line = line.substr(0, line.find('#'));
+        const auto bytes = dlms::parse_hex(line);
+        if (!bytes) return std::nullopt;
         out.insert(out.end(), bytes->begin(), bytes->end());
+        start = nl + 1;
     }
+    pending_.erase(0, std::min(start, pending_.size()));
     return out;
+}
+
+std::optional<dlms::Bytes> parse_hex_capture(std::string_view text, std::string& error) {
+    HexCaptureParser parser;
+    auto bytes = parser.feed(text, true);
+    if (!bytes) error = "line " + std::to_string(parser.line()) + ": not hex (an odd number of digits or a non-hex character)";
+    return bytes;
+}
+
+bool looks_like_text(dlms::ByteView bytes) {
+    for (const std::uint8_t c : bytes)
+        if (c != '\n' && c != '\r' && c != '\t' && (c < 0x20 || c > 0x7E)) return false;
+    return true;
 }
 
 std::optional<std::string> read_all(const std::string& path, std::string& error) {
@@ -45,16 +62,7 @@ std::optional<std::string> read_all(const std::string& path, std::string& error)
 std::optional<dlms::Bytes> read_capture_file(const std::string& path, bool binary, std::string& error) {
     auto text = read_all(path, error);
     if (!text) return std::nullopt;
-    bool looks_binary = binary;
-    if (!binary) {
-        for (unsigned char c : *text) {
-            if (c != '\n' && c != '\r' && c != '\t' && (c < 0x20 || c > 0x7E)) {
-                looks_binary = true;
-                break;
-            }
-        }
-    }
-    if (looks_binary) return dlms::Bytes(text->begin(), text->end());
+    if (binary || !looks_like_text(dlms::as_bytes(*text))) return dlms::Bytes(text->begin(), text->end());
     auto bytes = parse_hex_capture(*text, error);
     if (!bytes) error = (path.empty() || path == "-" ? std::string("stdin") : path) + ": " + error;
     return bytes;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bridge/bounded_queue.hpp"
+#include "bridge/capture_input.hpp"
 #include "bridge/commands.hpp"
 #include "bridge/csv_sink.hpp"
 #include "bridge/energy_guard.hpp"
@@ -61,45 +62,6 @@ private:
     const std::atomic<bool>& stop_;
 };
 
-// Hex text arriving in pieces: each complete line becomes bytes, '#' starts a comment.
-class HexLines {
-public:
-    // Appends `text` (`end`: nothing follows); the bytes of the lines completed, nullopt when
-    // one is not hex (line() then names it).
-    std::optional<dlms::Bytes> feed(std::string_view text, bool end) {
-        pending_.append(text);
-        dlms::Bytes out;
-        std::size_t start = 0;
-        while (start < pending_.size()) {
-            std::size_t nl = pending_.find('\n', start);
-            if (nl == std::string::npos) {
-                if (!end) break;
-                nl = pending_.size();
-            }
-            ++line_;
-            std::string_view line(pending_.data() + start, nl - start);
-            line = line.substr(0, line.find('#'));
-            const auto bytes = dlms::parse_hex(line);
-            if (!bytes) return std::nullopt;
-            out.insert(out.end(), bytes->begin(), bytes->end());
-            start = nl + 1;
-        }
-        pending_.erase(0, std::min(start, pending_.size()));
-        return out;
-    }
-    std::size_t line() const { return line_; }
-
-private:
-    std::string pending_;
-    std::size_t line_ = 0;
-};
-
-bool looks_like_text(dlms::ByteView bytes) {
-    for (const std::uint8_t c : bytes)
-        if (c != '\n' && c != '\r' && c != '\t' && (c < 0x20 || c > 0x7E)) return false;
-    return true;
-}
-
 class Reader {
 public:
     Reader(const Config& config, const RunOptions& options, BoundedQueue<dlms::LinkFrame>& queue, ReaderCounters& counters,
@@ -129,7 +91,7 @@ private:
             return;
         }
         enum class Form { unknown, hex, raw } form = Form::unknown;
-        HexLines hex;
+        HexCaptureParser hex;
         bool more = true;
         while (!stop_ && more) {
             auto r = in.read(buffer_, 200);

@@ -87,5 +87,6 @@ daemon_env() {
 # An empty config file, so that no /etc/dlms2mqtt/config.yaml of this machine changes a run.
 empty_config() { printf '{}\n' >"$1/empty.yaml"; echo "$1/empty.yaml"; }
 
-# VmRSS of a pid in kB (empty once it is gone).
-vm_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+# "VmRSS RssAnon" of a pid in kB (empty once it is gone). RssAnon is the process's own memory
+# (heap, stacks); the rest of VmRSS is file-backed: the binary and the shared libraries it maps.
+vm_rss_kb() { awk '/^VmRSS:/ {r = $2} /^RssAnon:/ {a = $2} END {if (r != "") print r, a}' "/proc/$1/status" 2>/dev/null; }

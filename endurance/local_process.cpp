@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -66,9 +67,15 @@ std::vector<std::string> broker_argv(const std::filesystem::path& dir, int port,
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                            const std::filesystem::path& log) {
-    std::vector<std::string> environment;
-    for (char** e = environ; *e; ++e) environment.emplace_back(*e);
-    environment.insert(environment.end(), env.begin(), env.end());
+    // This process's environment with `env` in place of same-named variables (a duplicate name
+    // would leave it to the child's getenv which one wins).
+    const auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+    std::vector<std::string> environment(env);
+    for (char** e = environ; *e; ++e) {
+        const std::string entry = *e;
+        const bool overridden = std::any_of(env.begin(), env.end(), [&](const std::string& x) { return name_of(x) == name_of(entry); });
+        if (!overridden) environment.push_back(entry);
+    }
     std::vector<char*> args, envp;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     for (const auto& e : environment) envp.push_back(const_cast<char*>(e.c_str()));

@@ -79,7 +79,7 @@ for _ in $(seq 500); do
 done
 [ -n "$daemon_pid" ] || { echo "the daemon did not start" >&2; exit 1; }
 
-# RSS every second while it runs.
+# RSS every second while it runs: "seconds VmRSS RssAnon" (kB).
 : >"$work/rss"
 while kill -0 "$daemon_pid" 2>/dev/null; do
   rss="$(vm_rss_kb "$daemon_pid")"
@@ -111,7 +111,7 @@ unique=$(sort -un "$work/frame_counters" | wc -l)
 lost=$((n - unique))
 
 echo "daemon exit status: $rc"
-printf 'wall time:            %s s (goal < 60 s)\n' "$wall"
+printf 'wall time:            %s s, start to exit, with the 1 s head start (goal < 60 s)\n' "$wall"
 awk -v u="$user" -v s="$sys" -v n="$n" 'BEGIN {printf "daemon CPU:           %.2f s user + %.2f s sys = %.2f us per push\n", u, s, (u + s) * 1e6 / n}'
 awk -v u="$sim_user" -v s="$sim_sys" -v n="$n" 'BEGIN {printf "simulator CPU:        %.2f s user + %.2f s sys = %.2f us per push (separate process)\n", u, s, (u + s) * 1e6 / n}'
 awk -v k="$peak_kb" 'BEGIN {printf "daemon peak RSS:      %.1f MB (time -v; goal < 10 MB)\n", k / 1024}'
@@ -119,7 +119,7 @@ if [ -s "$work/rss" ]; then
   samples=$(wc -l <"$work/rss")
   awk -v n="$samples" '
     NR == 1 {first = $0} NR == int((n + 1) / 2) {middle = $0} {last = $0; if ($2 > max) {max = $2; at = $1}}
-    function mb(line,  f) { split(line, f, " "); return sprintf("%.1f MB at %d s", f[2] / 1024, f[1]) }
+    function mb(line,  f) { split(line, f, " "); return sprintf("%.1f MB (anon %.1f) at %d s", f[2] / 1024, f[3] / 1024, f[1]) }
     END {
       printf "RSS samples (1/s):    %d; first %s, middle %s, last %s; max %.1f MB at %d s\n", n, mb(first), mb(middle), mb(last), max / 1024, at
     }' "$work/rss"
