@@ -32,6 +32,20 @@ public:
         return true;
     }
 
+    // Waits for room instead of dropping: for a replayed capture, where nothing is lost by
+    // waiting. Returns false when the queue is closed or `stop` is set.
+    template <typename Stop>
+    bool push_wait(T item, const Stop& stop) {
+        std::unique_lock lock(mutex_);
+        while (items_.size() >= capacity_ && !closed_ && !stop)
+            room_.wait_for(lock, std::chrono::milliseconds(100));
+        if (closed_ || stop) return false;
+        items_.push_back(std::move(item));
+        lock.unlock();
+        ready_.notify_one();
+        return true;
+    }
+
     // Waits up to `timeout` for an item; nullopt on timeout or when closed and empty.
     std::optional<T> pop(std::chrono::milliseconds timeout) {
         std::unique_lock lock(mutex_);
@@ -39,6 +53,8 @@ public:
         if (items_.empty()) return std::nullopt;
         T item = std::move(items_.front());
         items_.pop_front();
+        lock.unlock();
+        room_.notify_one();
         return item;
     }
 
@@ -61,6 +77,7 @@ public:
 private:
     mutable std::mutex mutex_;
     std::condition_variable ready_;
+    std::condition_variable room_;
     std::deque<T> items_;
     std::size_t capacity_;
     std::uint64_t dropped_ = 0;

@@ -195,12 +195,19 @@ std::string config_lines(const SerialSettings& s) {
 
 void report_no_frame(const ProbeOptions& o, const std::vector<Sighting>& seen) {
     std::uint64_t bytes = 0;
-    std::string refused;
+    std::string refused, tried;
     for (const auto& s : seen) {
         bytes += s.bytes;
+        tried += (tried.empty() ? "" : ", ") + describe(s.settings);
         if (!s.refused.empty()) refused += (refused.empty() ? "" : ", ") + describe(s.settings);
     }
-    const bool configured_usual = settings_to_try(o.configured).size() == 4;
+    const auto order = settings_to_try(o.configured);
+    if (seen.size() < order.size()) {  // the bytes came late: no time was left for the others
+        std::cout << "bytes arrive (" << bytes << ") but no valid frame at " << tried << ", and no time was left to try " << describe(order[seen.size()])
+                  << (seen.size() + 1 < order.size() ? " and others" : "") << ": run again with a longer --seconds\n";
+        return;
+    }
+    const bool configured_usual = order.size() == 4;
     std::cout << "bytes arrive (" << bytes << ") but no valid frame at 2400/9600 8N1/8E1"
               << (configured_usual ? "" : " nor at the configured " + describe(o.configured))
               << (refused.empty() ? "" : " (the device refused " + refused + ")")

@@ -154,7 +154,10 @@ private:
         }
         dlms::StreamFramer::Handlers h;
         h.on_frame = [&](dlms::LinkFrame&& f) {
-            queue_.push(std::move(f));
+            // The serial port cannot be paused, so a full queue drops its oldest frame; a capture
+            // can wait, and a replay publishes every push.
+            if (options_.replay.empty()) queue_.push(std::move(f));
+            else queue_.push_wait(std::move(f), stop_);
             // A capture replayed at the meter's pace: one frame per push interval.
             if (paced) waiter_.sleep(std::chrono::seconds(config_.meter.push_interval));
         };
@@ -303,8 +306,15 @@ int run_daemon(const Config& config, const RunOptions& options, const std::atomi
     // The worker: this thread.
     auto last_tick = std::chrono::steady_clock::now();
     std::uint64_t dropped_reported = 0;
+    // A replay publishes everything: keep Paho's queue short of its buffer, where it would
+    // drop the oldest message.
+    const bool replay = !options.replay.empty();
+    const auto publish_window = static_cast<std::size_t>(std::max(config.mqtt.buffer_messages / 2, 1));
     while (!queue.closed_and_empty()) {
-        if (auto frame = queue.pop(250ms)) decoder.decode_frame(*frame, h);
+        if (auto frame = queue.pop(250ms)) {
+            if (replay && publisher) publisher->wait_pending_below(publish_window, 30s);
+            decoder.decode_frame(*frame, h);
+        }
         const auto now = std::chrono::steady_clock::now();
         if (now - last_tick >= 1s) {
             last_tick = now;
@@ -321,7 +331,11 @@ int run_daemon(const Config& config, const RunOptions& options, const std::atomi
              " frames not decoded, " + std::to_string(counters.corrupt_frames.load()) + " corrupt frames, " +
              std::to_string(st.missed_pushes) + " pushes missed");
     mqtt.reset();
-    if (publisher) publisher->stop();
+    if (publisher) {
+        if (replay && !stop && !publisher->wait_pending_below(1, 10s))
+            log_warning("MQTT: messages still unacknowledged after 10 s; stopping anyway");
+        publisher->stop();
+    }
     return reader.failed ? 1 : 0;
 }
 

@@ -80,7 +80,10 @@ void MqttSink::take(const Delivery& delivery) {
         meter.stats = delivery.stats;
         meter.last_received = delivery.received;
         add_state(out, slug, push);
-        add_diagnostics(out, slug, meter, delivery.received);
+        // Diagnostics change slowly: at most once per push interval (tick() keeps them moving),
+        // which halves the messages of a fast replay.
+        if (first || delivery.received - meter.last_diagnostics >= options_.push_interval)
+            add_diagnostics(out, slug, meter, delivery.received);
     } catch (const std::exception& e) {
         log(std::string("MQTT sink: push not published: ") + e.what());
     }

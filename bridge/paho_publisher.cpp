@@ -207,6 +207,19 @@ void PahoPublisher::publish(const std::string& topic, const std::string& payload
     }
 }
 
+bool PahoPublisher::wait_pending_below(std::size_t limit, std::chrono::milliseconds timeout) const {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        try {
+            if (client_->get_pending_delivery_tokens().size() < limit) return true;
+        } catch (const std::exception&) {
+            return false;
+        }
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
 bool PahoPublisher::connected() const {
     std::lock_guard lock(mutex_);
     return connected_;

@@ -76,6 +76,11 @@ public:
     void on_connected(std::function<void()> callback) override;
     void on_message(const std::string& topic, MessageHandler handler) override;
 
+    // Waits until fewer than `limit` messages await the broker, or `timeout` passes; false then.
+    // Paho drops the oldest queued message once its buffer is full, connected or not, so a
+    // replay that must publish everything paces itself with this.
+    bool wait_pending_below(std::size_t limit, std::chrono::milliseconds timeout) const;
+
     PublisherStats stats() const;
     const std::string& server_uri() const { return uri_; }
 

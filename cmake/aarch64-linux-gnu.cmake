@@ -27,9 +27,16 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
 set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig)
 set(ENV{PKG_CONFIG_PATH} "")
 
-# Test executables (and doctest's test discovery at build time) run under qemu-user, with the
-# cross toolchain's loader and libc; other :arm64 libraries are found in their multiarch folder.
+# Test executables (and doctest's test discovery at build time) run under qemu-user. With
+# libc6:arm64 installed, its loader and libc in / are used: under qemu-user 7.2 a program started
+# with the cross toolchain's own libc (-L /usr/aarch64-linux-gnu) hangs in its first
+# pthread_create, while the multiarch libc runs threads fine.
 find_program(DLMS2MQTT_QEMU_AARCH64 NAMES qemu-aarch64 qemu-aarch64-static)
 if(DLMS2MQTT_QEMU_AARCH64)
-  set(CMAKE_CROSSCOMPILING_EMULATOR "${DLMS2MQTT_QEMU_AARCH64};-L;/usr/aarch64-linux-gnu")
+  if(EXISTS /lib/ld-linux-aarch64.so.1)
+    set(DLMS2MQTT_QEMU_LD_PREFIX /)
+  else()
+    set(DLMS2MQTT_QEMU_LD_PREFIX /usr/aarch64-linux-gnu)
+  endif()
+  set(CMAKE_CROSSCOMPILING_EMULATOR "${DLMS2MQTT_QEMU_AARCH64};-L;${DLMS2MQTT_QEMU_LD_PREFIX}")
 endif()

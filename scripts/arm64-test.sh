@@ -38,8 +38,9 @@ install_packages() {
     $sudo dpkg --add-architecture arm64
     updated=yes
   fi
-  local wanted=(g++-aarch64-linux-gnu libssl-dev:arm64 libpaho-mqtt-dev:arm64 libpaho-mqttpp-dev:arm64
-                libyaml-cpp0.7:arm64)
+  # libc6 and libstdc++6 :arm64 are what the tests run with under qemu (see the toolchain file).
+  local wanted=(g++-aarch64-linux-gnu libc6:arm64 libstdc++6:arm64 libssl-dev:arm64 libpaho-mqtt-dev:arm64
+                libpaho-mqttpp-dev:arm64 libyaml-cpp0.7:arm64)
   command -v qemu-aarch64 >/dev/null || command -v qemu-aarch64-static >/dev/null || wanted+=(qemu-user)
   local missing=()
   for p in "${wanted[@]}"; do installed "$p" || missing+=("$p"); done
@@ -83,12 +84,12 @@ smoke_test() {
   local qemu exe="$build/bridge/dlms2mqtt" capture="$build/smoke-capture.bin"
   qemu=$(command -v qemu-aarch64 || command -v qemu-aarch64-static)
   readelf -h "$exe" | grep -q 'AArch64' || { echo "arm64-test: $exe is not an AArch64 binary" >&2; exit 1; }
-  "$qemu" -L /usr/aarch64-linux-gnu "$exe" --version
-  "$qemu" -L /usr/aarch64-linux-gnu "$exe" simulate --out "$capture" --count 5 --fast
+  "$qemu" -L / "$exe" --version
+  "$qemu" -L / "$exe" simulate --out "$capture" --count 5 --fast
   local pushes
   pushes=$(DLMS2MQTT_METER_ENCRYPTION_KEY=D3400000000000000000000000000064 \
            DLMS2MQTT_METER_AUTHENTICATION_KEY=D3400000000000000000000000000065 \
-           "$qemu" -L /usr/aarch64-linux-gnu "$exe" decode --binary "$capture" | grep -c '"energy_import"')
+           "$qemu" -L / "$exe" decode --binary "$capture" | grep -c '"energy_import"')
   rm -f "$capture"
   [ "$pushes" -eq 5 ] || { echo "arm64-test: decoded $pushes of 5 simulated pushes" >&2; exit 1; }
   echo "5 simulated pushes decoded by the arm64 binary"

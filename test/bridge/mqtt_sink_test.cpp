@@ -162,6 +162,18 @@ TEST_CASE("a silent meter turns offline after 3 push intervals, once, and online
     CHECK(pub.on_topic(kEnergyConfig).size() == 1);  // known readings: no new discovery
 }
 
+TEST_CASE("pushes faster than the push interval publish diagnostics once per interval") {
+    FakePublisher pub;
+    bridge::MqttSink sink(pub, options());
+    for (int i = 0; i < 10; ++i) take(sink, make_push(static_cast<std::uint32_t>(i + 1), 1000), t0() + std::chrono::seconds(i));
+    CHECK(pub.on_topic(kState).size() == 10);
+    const auto diagnostics = pub.on_topic(kDiagnostics);
+    REQUIRE(diagnostics.size() == 1);
+    take(sink, make_push(11, 1000), t0() + 10s);
+    REQUIRE(pub.on_topic(kDiagnostics).size() == 2);
+    CHECK(nlohmann::json::parse(pub.on_topic(kDiagnostics)[1].payload)["frame_counter"] == 11);
+}
+
 TEST_CASE("tick republishes diagnostics every push interval with the time since the last push") {
     FakePublisher pub;
     bridge::MqttSink sink(pub, options());
