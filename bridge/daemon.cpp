@@ -309,10 +309,13 @@ int run_daemon(const Config& config, const RunOptions& options, const std::atomi
     // A replay publishes everything: keep Paho's queue short of its buffer, where it would
     // drop the oldest message.
     const bool replay = !options.replay.empty();
-    const auto publish_window = static_cast<std::size_t>(std::max(config.mqtt.buffer_messages / 2, 1));
+    // Checked every 16 frames (asking Paho costs more than a push): each push adds at most a
+    // few messages, so a quarter of the buffer leaves ample room.
+    const auto publish_window = static_cast<std::size_t>(std::max(config.mqtt.buffer_messages / 4, 1));
+    std::uint64_t frames_taken = 0;
     while (!queue.closed_and_empty()) {
         if (auto frame = queue.pop(250ms)) {
-            if (replay && publisher) publisher->wait_pending_below(publish_window, 30s);
+            if (replay && publisher && frames_taken++ % 16 == 0) publisher->wait_pending_below(publish_window, 30s);
             decoder.decode_frame(*frame, h);
         }
         const auto now = std::chrono::steady_clock::now();
