@@ -15,7 +15,8 @@ bin="$PWD/build/release/bridge/dlms2mqtt"
 work="$(mktemp -d)"
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # Newest first: the daemon says "offline" to a broker that is still there.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; sleep 0.3; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
