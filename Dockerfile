@@ -26,8 +26,7 @@ RUN cmake --preset release -DDLMS2MQTT_BUILD_TESTS=ON \
 
 FROM debian:bookworm-slim
 LABEL org.opencontainers.image.title="dlms2mqtt" \
-      org.opencontainers.image.description="Smart meter DLMS/COSEM pushes to MQTT and Home Assistant" \
-      org.opencontainers.image.licenses="MIT"
+      org.opencontainers.image.description="Smart meter DLMS/COSEM pushes to MQTT and Home Assistant"
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpaho-mqttpp3-1 libpaho-mqtt1.3 libssl3 libyaml-cpp0.7 ca-certificates \
