@@ -88,9 +88,9 @@ int decode_command(const ArgList& argv) {
         std::cerr << "warning: " << decoder.stats().garbage_bytes << " bytes were not part of any frame\n";
     }
     if (!bare && decoder.stats().pushes == 0 && !failed) {
-        std::cout << nlohmann::ordered_json{{"error", "incomplete"}, {"layer", "framing"}, {"offset", bytes->size()},
-                                    {"message", "no complete frame in the input"}, {"context", ""}}.dump()
-                  << "\n";
+        const auto e = dlms::make_error(dlms::ErrorCode::incomplete, dlms::Layer::framing, bytes->size(),
+                                        "no complete frame in the input");
+        std::cout << error_json(e, {}).dump() << "\n";
         failed = true;
     }
     return failed ? 1 : 0;
