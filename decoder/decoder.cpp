@@ -6,6 +6,7 @@
 #include "decoder/axdr.hpp"
 #include "decoder/cosem.hpp"
 #include "decoder/gcm.hpp"
+#include "decoder/replay_guard.hpp"
 
 namespace dlms {
 
@@ -33,7 +34,7 @@ struct Decoder::Impl {
     std::unique_ptr<GcmContext> gcm_swapped;  // the configured authentication key used as encryption key
     std::optional<AuthenticationKey> ak_swapped;
     bool swapped = false;
-    bool warned[3] = {false, false, false};
+    std::array<bool, kWarningCount> warned{};
 
     Bytes hdlc_segments;    // information fields of an HDLC frame sequence with the S bit
     Bytes mbus_segments;    // data of M-Bus frames until the one with the FIN bit
@@ -43,7 +44,8 @@ struct Decoder::Impl {
     Bytes plaintext;
     ValueTree tree;
     Push push;
-    std::vector<std::pair<std::array<std::uint8_t, 8>, std::uint32_t>> counters;  // per system title
+    ReplayGuard counters;
+    Bytes title;  // system title of the push being decoded
 
     explicit Impl(DecoderOptions o) : options(std::move(o)), framer(options.bare_apdus) {
         if (options.keys.encryption) gcm = std::make_unique<GcmContext>(*options.keys.encryption);
@@ -59,6 +61,8 @@ Decoder::~Decoder() = default;
 
 bool Decoder::keys_swapped() const { return impl_->swapped; }
 
+ByteView Decoder::system_title() const { return impl_->title; }
+
 namespace {
 struct Ctx {
     Decoder::Impl& d;
@@ -72,7 +76,7 @@ struct Ctx {
     void warn(Warning w) {
         auto& done = d.warned[static_cast<std::size_t>(w)];
         if (done) return;
-        done = true;
+        done = w != Warning::counter_reset;  // a reset is news each time it happens
         if (h.on_warning) h.on_warning(w);
     }
 };
@@ -98,23 +102,16 @@ void decode_notification(Ctx& c, ByteView apdu) {
     if (c.h.on_push) c.h.on_push(p);
 }
 
-// Keeps the counter of each meter; refuses a repeated or older one and counts the gaps.
 bool accept_counter(Ctx& c, ByteView title, std::uint32_t counter, ByteView apdu) {
-    std::array<std::uint8_t, 8> key{};
+    ReplayGuard::Title key{};
     std::copy(title.begin(), title.end(), key.begin());
-    auto& list = c.d.counters;
-    auto it = std::find_if(list.begin(), list.end(), [&](const auto& e) { return e.first == key; });
-    if (it == list.end()) {
-        if (list.size() >= 16) list.erase(list.begin());
-        list.emplace_back(key, counter);
-        return true;
-    }
-    if (c.d.options.check_counter && counter <= it->second) {
+    const auto outcome = c.d.counters.check(key, counter, c.d.options.check_counter);
+    if (outcome.verdict == ReplayGuard::Verdict::replayed) {
         c.fail(make_error(ErrorCode::replayed, Layer::crypto, 11, "invocation counter not above the last one: replayed or old push"), apdu);
         return false;
     }
-    if (counter > it->second) c.stats.missed_pushes += counter - it->second - 1;
-    it->second = counter;
+    if (outcome.verdict == ReplayGuard::Verdict::reset) c.warn(Warning::counter_reset);
+    c.stats.missed_pushes += outcome.missed;
     return true;
 }
 
@@ -125,6 +122,7 @@ void decode_ciphered(Ctx& c, ByteView apdu, int nesting) {
     if (!g) return c.fail(g.error(), apdu);
     Push& p = c.d.push;
     auto& d = c.d;
+    d.title.assign(g->system_title.begin(), g->system_title.end());
     if (!g->encrypted()) return c.fail(make_error(ErrorCode::unsupported, Layer::crypto, 11, "authenticated-only pushes are not supported"), apdu);
     if (!d.gcm) return c.fail(make_error(ErrorCode::no_key, Layer::crypto, 0, "encrypted push and no encryption key configured"), apdu);
     // With an authentication key configured, a push without a tag is refused: anyone on the
@@ -226,10 +224,17 @@ void decode_apdu_in(Ctx& c, ByteView apdu, int nesting) {
         c.d.push.system_title.clear();
         c.d.push.frame_counter = 0;
         c.d.push.security = Security::none;
+        c.d.title.clear();
     }
     switch (apdu[0]) {
         case kDataNotification:
-            if (nesting == 0 && c.d.options.keys.encryption) c.warn(Warning::not_encrypted);
+            // With keys configured, only what the meter ciphered is its word: a push in clear
+            // could come from anyone on the wire.
+            if (c.d.options.keys.encryption && c.d.push.security == Security::none)
+                return c.fail(make_error(ErrorCode::not_encrypted, Layer::apdu, 0,
+                                         "push is not encrypted although keys are configured: refused; "
+                                         "if this meter really sends in clear, leave both keys empty"),
+                              apdu);
             return decode_notification(c, apdu);
         case kGeneralGloCiphering: return decode_ciphered(c, apdu, nesting);
         case kGeneralBlockTransfer: return decode_block(c, apdu, nesting);

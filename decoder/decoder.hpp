@@ -43,8 +43,9 @@ struct DecodeStats {
 enum class Warning : std::uint8_t {
     keys_swapped,            // authentication failed as configured, succeeded with the keys swapped
     no_authentication_key,   // authenticated push decrypted without checking its tag
-    not_encrypted,           // keys are configured but the meter sends its pushes in clear
+    counter_reset,           // the meter's invocation counter started again (firmware update): followed
 };
+inline constexpr std::size_t kWarningCount = static_cast<std::size_t>(Warning::counter_reset) + 1;
 
 class Decoder {
 public:
@@ -52,7 +53,9 @@ public:
         std::function<void(const Push&)> on_push;
         // `unit` is the bytes the error is about (a frame, an APDU): for a short hex context in logs.
         std::function<void(const Error&, ByteView unit)> on_error;
-        std::function<void(Warning)> on_warning;  // each warning is reported once per Decoder
+        // keys_swapped and no_authentication_key are reported once per Decoder, counter_reset
+        // each time a meter's counter starts again.
+        std::function<void(Warning)> on_warning;
     };
 
     explicit Decoder(DecoderOptions options = {});
@@ -68,6 +71,9 @@ public:
     void decode_apdu(ByteView apdu, const Handlers& handlers);
 
     const DecodeStats& stats() const { return stats_; }
+    // The system title of the push being decoded, for the handlers (a failed push still names its
+    // meter when its ciphering header was readable); empty when it carries none.
+    ByteView system_title() const;
     bool keys_swapped() const;
 
     struct Impl;  // opaque: reassembly buffers, GCM contexts, counters

@@ -23,6 +23,7 @@ enum class ErrorCode : std::uint8_t {
     replayed,           // invocation counter not above the last one seen from this meter
     too_deep,           // A-XDR nesting above the cap
     not_dlms,           // decrypted payload is not a DLMS APDU (e.g. a DSMR text telegram)
+    not_encrypted,      // keys are configured but the push came in clear: refused, it could be forged
 };
 
 constexpr std::string_view to_string(ErrorCode c) {
@@ -38,10 +39,11 @@ constexpr std::string_view to_string(ErrorCode c) {
         case ErrorCode::replayed: return "replayed";
         case ErrorCode::too_deep: return "too_deep";
         case ErrorCode::not_dlms: return "not_dlms";
+        case ErrorCode::not_encrypted: return "not_encrypted";
     }
     return "unknown";
 }
-inline constexpr std::size_t kErrorCodeCount = 11;
+inline constexpr std::size_t kErrorCodeCount = static_cast<std::size_t>(ErrorCode::not_encrypted) + 1;
 
 constexpr std::string_view to_string(Layer l) {
     switch (l) {
