@@ -71,7 +71,8 @@ struct Sighting {
     // Nothing more to learn by listening longer: a push, keys that cannot work, or no port.
     bool settled() const {
         return push || !refused.empty() || !closed.empty() ||
-               (error && (error->code == dlms::ErrorCode::no_key || error->code == dlms::ErrorCode::wrong_key));
+               (error && (error->code == dlms::ErrorCode::no_key || error->code == dlms::ErrorCode::wrong_key ||
+                          error->code == dlms::ErrorCode::not_encrypted));
     }
 };
 

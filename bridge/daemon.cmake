@@ -5,7 +5,6 @@ add_library(dlms_bridge_core STATIC
   ${CMAKE_CURRENT_LIST_DIR}/capture_input.cpp
   ${CMAKE_CURRENT_LIST_DIR}/push_json.cpp
   ${CMAKE_CURRENT_LIST_DIR}/serial_port.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/energy_guard.cpp
   ${CMAKE_CURRENT_LIST_DIR}/daemon.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cmd_decode.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cmd_keys.cpp

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <condition_variable>
 #include <cstdio>
 #include <memory>
@@ -201,8 +202,9 @@ const char* warning_text(dlms::Warning w) {
         case dlms::Warning::no_authentication_key:
             return "no authentication_key (key 65 / GPK61) configured: pushes are decrypted without checking "
                    "that they are authentic";
-        case dlms::Warning::not_encrypted:
-            return "the meter sends its pushes unencrypted: the configured keys are not used";
+        case dlms::Warning::counter_reset:
+            return "the meter's invocation counter started again from a low value (a firmware update?): "
+                   "three authenticated pushes rose from it, so it is followed from now on";
     }
     return "";
 }
@@ -276,30 +278,42 @@ int run_daemon(const Config& config, const RunOptions& options, const std::atomi
     decoder_options.keys = config.meter.keys();
     decoder_options.overrides = config.meter.scaling;
     dlms::Decoder decoder(std::move(decoder_options));
-    EnergyGuard guard;
-    RateLimitedWarning decode_log{log_to(LogLevel::warning)};
+    EnergyGuard guard(log_to(LogLevel::warning));
+    // One limit per kind of error: a line of corrupt frames must not hide a wrong key.
+    std::array<std::optional<RateLimitedWarning>, dlms::kErrorCodeCount> decode_log;
 
     BoundedQueue<dlms::LinkFrame> queue(config.queue.capacity);
     ReaderCounters counters;
     Reader reader(config, options, queue, counters, stop);
     std::thread reader_thread([&] { reader.run(); });
 
+    // The decoder's counters plus those of the framing done on the reader thread.
+    auto line_stats = [&] {
+        dlms::DecodeStats stats = decoder.stats();
+        stats.garbage_bytes = counters.garbage_bytes;
+        stats.errors[static_cast<std::size_t>(dlms::ErrorCode::corrupt_frame)] += counters.corrupt_frames;
+        return stats;
+    };
     dlms::Decoder::Handlers h;
     h.on_push = [&](const dlms::Push& decoded) {
         dlms::Push push = decoded;
         guard.filter(push);
-        dlms::DecodeStats stats = decoder.stats();
-        stats.garbage_bytes = counters.garbage_bytes;
-        stats.errors[static_cast<std::size_t>(dlms::ErrorCode::corrupt_frame)] += counters.corrupt_frames;
+        const dlms::DecodeStats stats = line_stats();
         const Delivery d{push, stats, std::chrono::system_clock::now()};
         if (mqtt) mqtt->take(d);
         for (auto& s : outputs) s->take(d);
         if (!config.health.file.empty()) touch(config.health.file);
     };
     h.on_error = [&](const dlms::Error& e, dlms::ByteView unit) {
-        decode_log(std::string("push not decoded: ") + std::string(dlms::to_string(e.code)) + " at " +
-                                          std::string(dlms::to_string(e.layer)) + " offset " + std::to_string(e.offset) + ": " +
-                                          e.message + " [" + hex_context(unit, e.offset) + "]");
+        auto& limited = decode_log[static_cast<std::size_t>(e.code)];
+        if (!limited) limited.emplace(log_to(LogLevel::warning));
+        (*limited)(std::string("push not decoded: ") + std::string(dlms::to_string(e.code)) + " at " +
+                   std::string(dlms::to_string(e.layer)) + " offset " + std::to_string(e.offset) + ": " + e.message +
+                   " [" + hex_context(unit, e.offset) + "]");
+        if (mqtt) {
+            const dlms::DecodeStats stats = line_stats();
+            mqtt->take_failure({e, decoder.system_title(), stats, std::chrono::system_clock::now()});
+        }
     };
     h.on_warning = [](dlms::Warning w) { log_warning(warning_text(w)); };
 
@@ -321,7 +335,10 @@ int run_daemon(const Config& config, const RunOptions& options, const std::atomi
         const auto now = std::chrono::steady_clock::now();
         if (now - last_tick >= 1s) {
             last_tick = now;
-            if (mqtt) mqtt->tick(std::chrono::system_clock::now());
+            if (mqtt) {
+                mqtt->update_stats(line_stats());
+                mqtt->tick(std::chrono::system_clock::now());
+            }
             if (const auto dropped = queue.dropped(); dropped != dropped_reported) {
                 log_warning(std::to_string(dropped - dropped_reported) + " frames dropped: the worker fell behind the serial port");
                 dropped_reported = dropped;

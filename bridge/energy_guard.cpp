@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "bridge/log.hpp"
-
 namespace bridge {
 
 bool is_energy_total(std::string_view key) {
@@ -13,22 +11,32 @@ bool is_energy_total(std::string_view key) {
 int EnergyGuard::filter(dlms::Push& push) {
     const std::string meter = push.meter_serial();
     int removed = 0;
-    auto dropped = [&](const dlms::Reading& r) {
+    auto drop = [&](const dlms::Reading& r) {
         if (!is_energy_total(r.key)) return false;
         const auto v = r.value();
         if (!v) return false;
-        const std::string id = meter + "/" + std::string(r.key);
-        auto it = last_.find(id);
-        if (it != last_.end() && *v < it->second) {
-            log_warning("meter " + meter + ": " + std::string(r.key) + " went backwards from " +
-                        std::to_string(it->second) + " to " + std::to_string(*v) + "; not published");
+        auto [it, first] = totals_.try_emplace(meter + "/" + std::string(r.key));
+        Total& t = it->second;
+        if (first || *v >= t.baseline) {
+            t.baseline = *v;
+            t.lower_in_a_row = 0;
+            return false;
+        }
+        const std::string what = "meter " + meter + ": " + std::string(r.key);
+        if (++t.lower_in_a_row < kConfirmations) {
+            if (t.lower_in_a_row == 1)
+                warn_(what + " went backwards from " + std::to_string(t.baseline) + " to " + std::to_string(*v) +
+                      "; not published unless it stays lower for " + std::to_string(kConfirmations) + " pushes");
             ++removed;
             return true;
         }
-        last_[id] = *v;
+        warn_(what + " stayed below " + std::to_string(t.baseline) + " for " + std::to_string(kConfirmations) +
+              " pushes: taking " + std::to_string(*v) + " as the new baseline (a replaced meter or a reset register)");
+        t.baseline = *v;
+        t.lower_in_a_row = 0;
         return false;
     };
-    push.readings.erase(std::remove_if(push.readings.begin(), push.readings.end(), dropped), push.readings.end());
+    push.readings.erase(std::remove_if(push.readings.begin(), push.readings.end(), drop), push.readings.end());
     return removed;
 }
 

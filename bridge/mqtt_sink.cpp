@@ -1,6 +1,8 @@
 #include "bridge/mqtt_sink.hpp"
 
+#include <algorithm>
 #include <exception>
+#include <limits>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -77,6 +79,7 @@ void MqttSink::take(const Delivery& delivery) {
             meter.online = true;
         }
         meter.last_push = push;
+        meter.decoded = true;
         meter.stats = delivery.stats;
         meter.last_received = delivery.received;
         add_state(out, slug, push);
@@ -88,6 +91,59 @@ void MqttSink::take(const Delivery& delivery) {
         log(std::string("MQTT sink: push not published: ") + e.what());
     }
     send(out);
+}
+
+void MqttSink::take_failure(const Failure& failure) {
+    Outbox out;
+    try {
+        std::lock_guard lock(mutex_);
+        if (failure.system_title.empty()) {
+            for (auto& [slug, meter] : meters_) add_failure(out, slug, meter, failure);
+        } else {
+            const std::string slug = slug_of(failure.system_title);
+            auto [it, first] = meters_.try_emplace(slug);
+            Meter& meter = it->second;
+            if (first) {
+                // Known by its system title alone: its device with the diagnostics entities, and
+                // "offline" in place of whatever a previous run left retained.
+                meter.last_push.system_title.assign(failure.system_title.begin(), failure.system_title.end());
+                log("meter " + slug + " seen, but its pushes do not decode yet (" +
+                    std::string(dlms::to_string(failure.error.code)) + ")");
+                add_discovery(out, meter.last_push);
+                add_availability(out, slug, false);
+            }
+            add_failure(out, slug, meter, failure);
+        }
+    } catch (const std::exception& e) {
+        log(std::string("MQTT sink: failure not published: ") + e.what());
+    }
+    send(out);
+}
+
+void MqttSink::add_failure(Outbox& out, const std::string& slug, Meter& meter, const Failure& failure) {
+    meter.stats = failure.stats;
+    meter.last_error = failure.error.code;
+    meter.last_error_message = failure.error.message;
+    const bool due = meter.last_diagnostics == Clock::time_point{} ||
+                     failure.when - meter.last_diagnostics >= options_.push_interval;
+    if (due) add_diagnostics(out, slug, meter, failure.when);
+}
+
+void MqttSink::update_stats(const dlms::DecodeStats& stats) {
+    std::lock_guard lock(mutex_);
+    for (auto& [slug, meter] : meters_) meter.stats = stats;
+}
+
+// A meter's slug comes from its decoded pushes when it has any (some makes are named by a
+// meter-number reading), else from the system title.
+std::string MqttSink::slug_of(dlms::ByteView system_title) const {
+    for (const auto& [slug, meter] : meters_) {
+        const auto& title = meter.last_push.system_title;
+        if (std::equal(title.begin(), title.end(), system_title.begin(), system_title.end())) return slug;
+    }
+    dlms::Push named;
+    named.system_title.assign(system_title.begin(), system_title.end());
+    return ha::meter_slug(named);
 }
 
 void MqttSink::tick(Clock::time_point now) {
@@ -139,8 +195,11 @@ void MqttSink::add_state(Outbox& out, const std::string& slug, const dlms::Push&
 }
 
 void MqttSink::add_diagnostics(Outbox& out, const std::string& slug, Meter& meter, Clock::time_point now) const {
-    const double since = std::chrono::duration<double>(now - meter.last_received).count();
-    const auto json = ha::diagnostics_json(meter.stats, meter.last_push.frame_counter, since < 0 ? 0.0 : since);
+    double since = std::numeric_limits<double>::quiet_NaN();  // no good push yet: unknown
+    if (meter.decoded) since = std::max(0.0, std::chrono::duration<double>(now - meter.last_received).count());
+    ha::LastError last;
+    if (meter.last_error_message) last = {dlms::to_string(meter.last_error), meter.last_error_message};
+    const auto json = ha::diagnostics_json(meter.stats, meter.last_push.frame_counter, since, last);
     out.push_back({ha::diagnostics_topic(options_.topics, slug), dump(json), false});
     meter.last_diagnostics = now;
 }

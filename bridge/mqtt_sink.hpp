@@ -47,6 +47,16 @@ public:
 
     void take(const Delivery& delivery) override;
 
+    // A frame that failed to decode: counted on the diagnostics of its meter (of every known
+    // meter when it names none). A meter first seen this way gets its diagnostics entities and
+    // an "offline" availability at once, so wrong keys show in Home Assistant before any push
+    // decodes. Diagnostics go out at most once per push interval; tick() sends the rest.
+    void take_failure(const Failure& failure);
+
+    // The decoder's counters as they stand (corrupt frames are counted before any push): shown
+    // on the next diagnostics of every meter.
+    void update_stats(const dlms::DecodeStats& stats);
+
     // Called about once a second: a meter silent for 3 × push_interval turns "offline", and
     // diagnostics are republished every push_interval so the time since the last push moves.
     void tick(Clock::time_point now);
@@ -59,12 +69,15 @@ public:
 
 private:
     struct Meter {
-        dlms::Push last_push;
+        dlms::Push last_push;   // holds at least the system title once the meter is known
         dlms::DecodeStats stats;
         Clock::time_point last_received{};
         Clock::time_point last_diagnostics{};
         std::set<std::string> reading_ids;
+        bool decoded = false;   // a push of this meter has decoded
         bool online = false;
+        dlms::ErrorCode last_error{};
+        const char* last_error_message = nullptr;  // static text from the decoder; null = none yet
     };
     struct Link;  // lets client callbacks reach the sink only while it lives
 
@@ -80,6 +93,8 @@ private:
     void add_availability(Outbox& out, const std::string& slug, bool online) const;
     void add_state(Outbox& out, const std::string& slug, const dlms::Push& push) const;
     void add_diagnostics(Outbox& out, const std::string& slug, Meter& meter, Clock::time_point now) const;
+    void add_failure(Outbox& out, const std::string& slug, Meter& meter, const Failure& failure);
+    std::string slug_of(dlms::ByteView system_title) const;
     void send(const Outbox& out);
     void log(const std::string& line) const;
 

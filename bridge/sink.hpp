@@ -16,6 +16,15 @@ struct Delivery {
     std::chrono::system_clock::time_point received;     // when the push was decoded
 };
 
+// A frame that did not become a push: what went wrong, and the meter when the frame's header
+// named one (the system title of a ciphered push is readable even with the wrong keys).
+struct Failure {
+    const dlms::Error& error;
+    dlms::ByteView system_title;                        // empty when the frame named no meter
+    const dlms::DecodeStats& stats;                      // decoder counters after this failure
+    std::chrono::system_clock::time_point when;
+};
+
 class Sink {
 public:
     virtual ~Sink() = default;

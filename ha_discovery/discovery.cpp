@@ -134,6 +134,11 @@ Message diagnostic_message(const Topics& topics, const Context& ctx, const Senso
     // Every diagnostics message carries every key.
     config["value_template"] = "{{ value_json." + std::string(spec.key) + " }}";
     config["availability"] = ctx.bridge_availability;
+    if (spec.key == "last_error") {
+        // A state is at most 255 characters: the message goes along as an attribute.
+        config["json_attributes_topic"] = diagnostics_topic(topics, ctx.meter);
+        config["json_attributes_template"] = "{{ {'message': value_json.last_error_message} | tojson }}";
+    }
     return {discovery_topic(topics, ctx.meter, spec.key), config.dump(), true};
 }
 

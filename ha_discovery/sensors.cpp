@@ -102,6 +102,8 @@ constexpr std::array kDiagnostics{
                "mdi:alert-circle-outline"},
     SensorSpec{"seconds_since_last_push", "Seconds since last push", "duration", "measurement", "s", 0,
                "diagnostic", ""},
+    // The kind ("wrong_key", "not_encrypted", ...); its message is an attribute of the entity.
+    SensorSpec{"last_error", "Last error", "", "", "", -1, "diagnostic", "mdi:alert-outline"},
 };
 
 }  // namespace

@@ -165,7 +165,7 @@ json state_json(const dlms::Push& push) {
 }
 
 json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
-                      double seconds_since_last_push) {
+                      double seconds_since_last_push, const LastError& last_error) {
     json errors = json::object();
     for (std::size_t i = 0; i < dlms::kErrorCodeCount; ++i)
         errors[std::string(dlms::to_string(static_cast<dlms::ErrorCode>(i)))] = stats.errors[i];
@@ -182,6 +182,8 @@ json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counte
         out["seconds_since_last_push"] = std::round(seconds_since_last_push * 10.0) / 10.0;
     else
         out["seconds_since_last_push"] = nullptr;
+    out["last_error"] = last_error.kind.empty() ? std::string("none") : std::string(last_error.kind);
+    out["last_error_message"] = std::string(last_error.message);
     return out;
 }
 

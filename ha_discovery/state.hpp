@@ -22,10 +22,17 @@ namespace ha {
 // encrypted) and "meter_time" (the notification time with a UTC offset).
 nlohmann::json state_json(const dlms::Push& push);
 
+// The last thing that went wrong with a meter's pushes; empty kind = nothing yet.
+struct LastError {
+    std::string_view kind;     // dlms::to_string(ErrorCode): "wrong_key", "not_encrypted", ...
+    std::string_view message;  // the decoder's static text: never key material
+};
+
 // The bridge's counters for one meter: frame_counter, pushes, missed_pushes, errors (by kind,
-// every kind present), error_total, garbage_bytes, seconds_since_last_push.
+// every kind present), error_total, garbage_bytes, seconds_since_last_push (null before the
+// first good push), last_error ("none" or the kind) and last_error_message.
 nlohmann::json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
-                                double seconds_since_last_push);
+                                double seconds_since_last_push, const LastError& last_error = {});
 
 // ---- Building blocks, shared with discovery and usable by other sinks ----
 

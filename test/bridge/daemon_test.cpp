@@ -120,24 +120,4 @@ TEST_CASE("keys swapped in the config: the pushes are decoded, and that is said 
     CHECK(count_lines_containing(daemon.log(), "swapped") == 1);
 }
 
-TEST_CASE("wrong keys: nothing is published for the meter and the log says the keys are wrong") {
-    const std::string wrong_ek = "0123456789ABCDEF0123456789ABCDEF";
-    const std::string wrong_ak = "FEDCBA9876543210FEDCBA9876543210";
-    Rig rig;
-    Daemon daemon(rig, {{"DLMS2MQTT_METER_ENCRYPTION_KEY", wrong_ek}, {"DLMS2MQTT_METER_AUTHENTICATION_KEY", wrong_ak}});
-    INFO("daemon log:\n" << daemon.log());
-    require_bridge_online(rig);
-    MeterFeed meter;
-    for (int i = 0; i < 3; ++i) rig.pty.write(meter.next_frame());
-    CHECK(daemon.wait_for_log("wrong keys"));
-    // Let the last frames be read: the daemon drains its queue before it stops.
-    std::this_thread::sleep_for(1s);
-    stop_cleanly(rig, daemon);
-
-    const auto all = rig.probe->messages();
-    CHECK(count_on(all, kStateTopic) == 0);
-    CHECK_FALSE(has_prefix(all, kDiscoveryPrefix));
-    CHECK(count_on(all, kAvailabilityTopic) == 0);
-}
-
 }  // namespace daemon_test

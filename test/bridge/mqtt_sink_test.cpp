@@ -205,3 +205,73 @@ TEST_CASE("callbacks arriving after the sink is gone are ignored") {
     pub.deliver("homeassistant/status", "online");
     CHECK(pub.sent.empty());
 }
+
+namespace {
+
+void fail(bridge::MqttSink& sink, dlms::ErrorCode code, const char* message, dlms::ByteView title,
+          std::chrono::system_clock::time_point when, std::uint64_t errors = 1) {
+    dlms::DecodeStats stats;
+    stats.errors[static_cast<std::size_t>(code)] = errors;
+    const dlms::Error e = dlms::make_error(code, dlms::Layer::crypto, 0, message);
+    sink.take_failure({e, title, stats, when});
+}
+
+const std::array<std::uint8_t, 8> kTitle = {'K', 'A', 'M', 0x11, 0x01, 0xA4, 0xDC, 0x52};  // meter 27581522
+
+}  // namespace
+
+TEST_CASE("failures of a meter never decoded: diagnostics entities, offline, the error on diagnostics") {
+    FakePublisher pub;
+    bridge::MqttSink sink(pub, options());
+    fail(sink, dlms::ErrorCode::wrong_key, "wrong keys for this meter", kTitle, t0());
+
+    CHECK(pub.on_topic(kState).empty());
+    CHECK(pub.on_topic(kEnergyConfig).empty());  // no reading entity before a reading
+    const auto error_config = pub.on_topic("homeassistant/sensor/dlms2mqtt_27581522/last_error/config");
+    REQUIRE(error_config.size() == 1);
+    CHECK(error_config[0].retain);
+    const auto availability = pub.on_topic(kAvailability);
+    REQUIRE(availability.size() == 1);
+    CHECK(availability[0].payload == "offline");
+    CHECK(availability[0].retain);
+    const auto diagnostics = pub.on_topic(kDiagnostics);
+    REQUIRE(diagnostics.size() == 1);
+    const auto d = nlohmann::json::parse(diagnostics[0].payload);
+    CHECK(d["last_error"] == "wrong_key");
+    CHECK(d["last_error_message"] == "wrong keys for this meter");
+    CHECK(d["errors"]["wrong_key"] == 1);
+    CHECK(d["seconds_since_last_push"].is_null());
+
+    // More failures within the push interval: counted, published by the next due diagnostics.
+    fail(sink, dlms::ErrorCode::wrong_key, "wrong keys for this meter", kTitle, t0() + 3s, 2);
+    CHECK(pub.on_topic(kDiagnostics).size() == 1);
+    sink.tick(t0() + 10s);
+    const auto later = pub.on_topic(kDiagnostics);
+    REQUIRE(later.size() == 2);
+    CHECK(nlohmann::json::parse(later[1].payload)["errors"]["wrong_key"] == 2);
+    CHECK(pub.on_topic(kAvailability).size() == 1);  // discovery and availability once
+
+    // The keys are fixed: the first push brings its readings' entities and goes online.
+    take(sink, make_push(9, 1000), t0() + 20s);
+    CHECK(pub.on_topic(kEnergyConfig).size() == 1);
+    CHECK(pub.on_topic(kAvailability).back().payload == "online");
+    CHECK(pub.on_topic(kState).size() == 1);
+}
+
+TEST_CASE("a failure that names no meter is counted on every known meter") {
+    FakePublisher pub;
+    bridge::MqttSink sink(pub, options());
+    take(sink, make_push(7, 1000), t0());
+    fail(sink, dlms::ErrorCode::not_encrypted, "push is not encrypted", {}, t0() + 11s);
+    const auto diagnostics = pub.on_topic(kDiagnostics);
+    REQUIRE(diagnostics.size() == 2);
+    const auto d = nlohmann::json::parse(diagnostics[1].payload);
+    CHECK(d["last_error"] == "not_encrypted");
+    CHECK(d["errors"]["not_encrypted"] == 1);
+    CHECK(d["seconds_since_last_push"].get<double>() == doctest::Approx(11.0));
+    // No meter known at all: nothing to publish it on, and nothing invented.
+    FakePublisher quiet;
+    bridge::MqttSink empty(quiet, options());
+    fail(empty, dlms::ErrorCode::not_encrypted, "push is not encrypted", {}, t0());
+    CHECK(quiet.sent.empty());
+}

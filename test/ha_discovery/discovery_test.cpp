@@ -85,7 +85,7 @@ TEST_CASE("One discovery message per reading present, none for absent ones") {
         // derived
         "power_net",
         // bridge diagnostics
-        "frame_counter", "pushes", "missed_pushes", "error_total", "seconds_since_last_push"};
+        "frame_counter", "pushes", "missed_pushes", "error_total", "seconds_since_last_push", "last_error"};
     std::set<std::string> announced;
     for (const auto& [key, config] : configs) announced.insert(key);
     CHECK(announced == expected);
@@ -97,7 +97,7 @@ TEST_CASE("Kamstrup 3-phase: every state key has an entity and every entity a st
     use_time_zone();
     const auto push = kamstrup_three_phase();
     const auto messages = ha::discovery_messages(push, ha::Topics{}, kVersion);
-    CHECK(messages.size() == 32 + 1 + 5);
+    CHECK(messages.size() == 32 + 1 + 6);
 
     const json state = ha::state_json(push);
     const json diagnostics = ha::diagnostics_json(dlms::DecodeStats{}, 1, 0.0);
