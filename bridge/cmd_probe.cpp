@@ -35,7 +35,8 @@ constexpr const char* kUsage =
     "speed and framing frames are valid, whether they are encrypted, whether the keys are right,\n"
     "swapped or wrong, and the values of the first push. Nothing is published.\n"
     "\n"
-    "  --port PATH     serial device (default: serial.port from the config, /dev/ttyS0)\n"
+    "  --port PATH     serial device, or tcp://HOST:PORT for a network serial server\n"
+    "                  (default: serial.port from the config, /dev/ttyS0)\n"
     "  --seconds N     listen at most N seconds (default 30; the meter pushes every 10 s)\n"
     "  --ek HEX        encryption key (key 64 / GPK60); default meter.encryption_key\n"
     "  --ak HEX        authentication key (key 65 / GPK61); default meter.authentication_key\n"
@@ -67,6 +68,7 @@ struct Sighting {
     bool swapped = false, no_authentication_key = false;
     std::string refused;               // why the port could not be opened at this setting
     std::string closed;                // why the port closed while listening
+    std::string text;                  // the start of what arrived, to recognise a DSMR telegram
 
     // Nothing more to learn by listening longer: a push, keys that cannot work, or no port.
     bool settled() const {
@@ -86,8 +88,11 @@ bool same(const SerialSettings& a, const SerialSettings& b) {
     return a.baud == b.baud && a.parity == b.parity && a.data_bits == b.data_bits && a.stop_bits == b.stop_bits;
 }
 
-std::vector<SerialSettings> settings_to_try(const SerialSettings& configured) {
+// A network stream has no baud rate or parity of its own: the serial server sets them.
+std::vector<SerialSettings> settings_to_try(const ProbeOptions& o) {
+    const SerialSettings& configured = o.configured;
     std::vector<SerialSettings> out{configured};
+    if (is_network_port(o.port)) return out;
     for (char parity : {'N', 'E'}) {
         for (int baud : {2400, 9600}) {
             const SerialSettings s{baud, parity, 8, 1};
@@ -125,7 +130,7 @@ dlms::Decoder::Handlers handlers_for(Sighting& s) {
 // without a frame (a wrong speed turns a push into a burst of noise).
 void listen(const ProbeOptions& o, Slot slot, Sighting& s) {
     FdReader reader;
-    if (auto e = reader.open_serial(o.port, s.settings); !e.empty()) {
+    if (auto e = reader.open_line(o.port, s.settings); !e.empty()) {
         s.refused = e;
         return;
     }
@@ -147,6 +152,7 @@ void listen(const ProbeOptions& o, Slot slot, Sighting& s) {
         }
         if (r.kind != ReadResult::Kind::data) continue;
         s.bytes += r.size;
+        if (s.text.size() < 2048) s.text.append(reinterpret_cast<const char*>(buffer.data()), std::min<std::size_t>(r.size, 2048 - s.text.size()));
         last = Clock::now();
         if (!first) first = last;
         decoder.feed(dlms::ByteView(buffer.data(), r.size), handlers);
@@ -165,7 +171,7 @@ void listen(const ProbeOptions& o, Slot slot, Sighting& s) {
 std::vector<Sighting> probe_line(const ProbeOptions& o) {
     const auto start = Clock::now();
     const auto end = start + std::chrono::seconds(o.seconds);
-    const auto order = settings_to_try(o.configured);
+    const auto order = settings_to_try(o);
     std::vector<Sighting> seen;
     for (std::size_t i = 0; i < order.size(); ++i) {
         const auto now = Clock::now();
@@ -202,7 +208,12 @@ void report_no_frame(const ProbeOptions& o, const std::vector<Sighting>& seen) {
         tried += (tried.empty() ? "" : ", ") + describe(s.settings);
         if (!s.refused.empty()) refused += (refused.empty() ? "" : ", ") + describe(s.settings);
     }
-    const auto order = settings_to_try(o.configured);
+    const auto order = settings_to_try(o);
+    if (is_network_port(o.port)) {
+        std::cout << "bytes arrive (" << bytes << ") but no valid frame: on a network stream the serial server sets "
+                     "the line (ser2net, ESP stream server): set it to 2400 8N1 for a Kamstrup CCC port\n";
+        return;
+    }
     if (seen.size() < order.size()) {  // the bytes came late: no time was left for the others
         std::cout << "bytes arrive (" << bytes << ") but no valid frame at " << tried << ", and no time was left to try " << describe(order[seen.size()])
                   << (seen.size() + 1 < order.size() ? " and others" : "") << ": run again with a longer --seconds\n";
@@ -286,6 +297,22 @@ void preview(const dlms::Push& p) {
         std::cout << "  ... and " << order.size() - kLines << " more: `dlms2mqtt run` publishes them all\n";
 }
 
+// The identification line of a DSMR/P1 telegram ("/ISK5\2M550E-1011"), when one arrived whole:
+// '/', three letters of the maker, a digit, the id, then the data lines and "!" with a CRC.
+std::string dsmr_telegram(const std::vector<Sighting>& seen) {
+    for (const auto& s : seen) {
+        const auto start = s.text.find('/');
+        if (start == std::string::npos || start + 5 > s.text.size()) continue;
+        const auto eol = s.text.find("\r\n", start);
+        const auto bang = s.text.find("\r\n!", start);
+        if (eol == std::string::npos || bang == std::string::npos) continue;
+        const std::string id = s.text.substr(start, eol - start);
+        const bool maker = std::all_of(id.begin() + 1, id.begin() + 4, [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
+        if (maker && std::isdigit(static_cast<unsigned char>(id[4])) && id.size() <= 80) return id;
+    }
+    return "";
+}
+
 // Says why no frame came; false when frames did come.
 bool report_without_frames(const ProbeOptions& o, const std::vector<Sighting>& seen) {
     if (!seen.front().refused.empty()) {
@@ -295,10 +322,17 @@ bool report_without_frames(const ProbeOptions& o, const std::vector<Sighting>& s
         return true;
     }
     if (seen.back().frames > 0) return false;
-    if (!seen.back().closed.empty()) {
+    if (const auto dsmr = dsmr_telegram(seen); !dsmr.empty()) {
+        std::cout << "a DSMR/P1 text telegram arrives (" << dsmr
+                  << "): this is a P1 port sending readable text, not DLMS/COSEM pushes; dlms2mqtt does not read "
+                     "those: use a DSMR reader (Home Assistant's DSMR integration) for this port\n";
+    } else if (!seen.back().closed.empty()) {
         std::cout << "the port closed while listening: " << seen.back().closed << "\n";
     } else if (seen.size() == 1 && seen.front().bytes == 0) {
-        std::cout << kNoData << "\n";
+        std::cout << kNoData << (is_network_port(o.port) ? "; on a network stream also check that the serial server "
+                                                            "reads the meter's port at 2400 8N1"
+                                                          : "")
+                  << "\n";
     } else {
         report_no_frame(o, seen);
     }
@@ -308,7 +342,8 @@ bool report_without_frames(const ProbeOptions& o, const std::vector<Sighting>& s
 int report(const ProbeOptions& o, const std::vector<Sighting>& seen) {
     if (report_without_frames(o, seen)) return 1;
     const Sighting& last = seen.back();
-    std::cout << "valid frames at " << describe(last.settings) << " (" << last.frames
+    std::cout << "valid frames " << (is_network_port(o.port) ? "on " + o.port : "at " + describe(last.settings)) << " ("
+              << last.frames
               << (last.frames == 1 ? " frame)\n" : " frames)\n");
     if (!same(last.settings, o.configured))
         std::cout << "the configured " << describe(o.configured) << " gives no valid frame: set " << config_lines(last.settings) << "\n";
@@ -409,7 +444,10 @@ int probe_command(const ArgList& argv) {
     }
     if (auto code = load_options(a, o)) return *code;
 
-    std::cout << "listening on " << o.port << " at " << describe(o.configured) << " for up to " << o.seconds
+    std::cout << "listening on " << o.port
+              << (is_network_port(o.port) ? " (a network stream: the serial server sets the baud rate)"
+                                          : " at " + describe(o.configured))
+              << " for up to " << o.seconds
               << " s (" << keys_given(o.keys) << ")" << std::endl;
     return report(o, probe_line(o));
 }

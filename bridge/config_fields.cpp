@@ -1,5 +1,6 @@
 // The table of settings: every key of the YAML file, its environment variable and its parser.
 #include "bridge/config_fields.hpp"
+#include "bridge/tcp_endpoint.hpp"
 
 #include <arpa/inet.h>
 
@@ -101,6 +102,15 @@ Check set_baud(Config& c, const std::string& v) {
     return {};
 }
 
+Check set_serial_port(Config& c, const std::string& v) {
+    if (is_network_port(v)) {
+        std::string error;
+        if (!parse_tcp_endpoint(v, error)) return Problem{shown(v) + " " + error, "use tcp://HOST:PORT, e.g. tcp://192.168.1.20:2000"};
+    }
+    c.serial.port = v;
+    return {};
+}
+
 Check set_udp_address(Config& c, const std::string& v) {
     in_addr parsed{};
     if (inet_pton(AF_INET, v.c_str(), &parsed) != 1) {
@@ -151,7 +161,7 @@ using Level = Config::Log::Level;
 
 const std::vector<Field>& fields() {
     static const std::vector<Field> table = {
-        {"serial.port", false, text([](C& c) -> auto& { return c.serial.port; })},
+        {"serial.port", false, set_serial_port},
         {"serial.baud", false, set_baud},
         {"serial.parity", false, choice<Parity>([](C& c) -> auto& { return c.serial.parity; },
                                                 {{"none", Parity::none}, {"even", Parity::even}, {"odd", Parity::odd}},

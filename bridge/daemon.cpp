@@ -116,31 +116,48 @@ private:
     }
 
     // The device may be missing at start, or vanish (USB adapter unplugged): retry with a growing
-    // pause, and log only when the state changes.
+    // pause, and log only when the state changes. A network stream is retried sooner (a serial
+    // server restarts in seconds) and is also given up when it stays silent: a half-open TCP
+    // connection shows no error, it just never delivers again.
     void read_serial() {
         const auto settings = serial_settings(config_.serial);
+        const std::string& name = config_.serial.port;
+        const bool network = is_network_port(name);
+        const auto max_backoff = network ? std::chrono::seconds(5) : std::chrono::seconds(30);
+        const auto silence_limit = std::chrono::seconds(3 * config_.meter.push_interval);
         auto backoff = 1s;
         std::string last_error;
         FdReader port;
+        auto last_byte = std::chrono::steady_clock::now();
         while (!stop_) {
             if (!port.is_open()) {
-                const std::string e = port.open_serial(config_.serial.port, settings);
+                const std::string e = port.open_line(name, settings);
                 if (!e.empty()) {
-                    if (e != last_error) log_warning("serial port " + e + "; retrying every few seconds");
+                    if (e != last_error) log_warning((network ? "" : "serial port ") + e + "; retrying every few seconds");
                     last_error = e;
                     if (!waiter_.sleep(backoff)) break;
-                    backoff = std::min(backoff * 2, std::chrono::seconds(30));
+                    backoff = std::min<std::chrono::seconds>(backoff * 2, max_backoff);
                     continue;
                 }
-                log_info("reading " + config_.serial.port + " at " + describe(settings));
+                log_info("reading " + name + (network ? std::string() : " at " + describe(settings)));
                 last_error.clear();
                 backoff = 1s;
+                last_byte = std::chrono::steady_clock::now();
             }
             auto r = port.read(buffer_, 200);
-            if (r.kind == ReadResult::Kind::data) consume(dlms::ByteView(buffer_.data(), r.size), false);
+            if (r.kind == ReadResult::Kind::data) {
+                last_byte = std::chrono::steady_clock::now();
+                consume(dlms::ByteView(buffer_.data(), r.size), false);
+            }
+            if (network && r.kind == ReadResult::Kind::timeout && std::chrono::steady_clock::now() - last_byte >= silence_limit) {
+                log_warning(name + ": no byte for " + std::to_string(silence_limit.count()) + " s (3 push intervals); reconnecting");
+                last_error = "silent";
+                port.close();
+                continue;
+            }
             if (r.kind == ReadResult::Kind::closed) {
-                log_warning("serial port " + config_.serial.port + " went away" + (r.error.empty() ? "" : " (" + r.error + ")") +
-                            "; waiting for it to return");
+                log_warning((network ? "" : "serial port ") + name + (network ? " closed" : " went away") +
+                            (r.error.empty() ? "" : " (" + r.error + ")") + "; waiting for it to return");
                 last_error = "gone";
                 port.close();
                 waiter_.sleep(1s);

@@ -1,10 +1,16 @@
-// The meter's serial line (termios raw mode; 2400 8N1 for Kamstrup's CCC port), and capture
-// files or pipes read the same way for --replay.
+// The meter's serial line (termios raw mode; 2400 8N1 for Kamstrup's CCC port), the same byte
+// stream from a network serial server (serial.port: tcp://HOST:PORT, e.g. ser2net or an ESP32
+// stream server), and capture files or pipes read the same way for --replay.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+
+#include "bridge/tcp_endpoint.hpp"
 
 namespace bridge {
 
@@ -32,6 +38,12 @@ public:
 
     // Opens a serial device in raw mode. Returns an error text, empty on success.
     std::string open_serial(const std::string& path, const SerialSettings& settings);
+    // Connects to a raw TCP stream, with TCP keepalive on so a peer that vanished is noticed.
+    // Returns an error text, empty on success.
+    std::string open_tcp(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout);
+    // The meter's line: a serial device, or "tcp://HOST:PORT" (then `settings` are the serial
+    // server's business).
+    std::string open_line(const std::string& port, const SerialSettings& settings);
     // Opens a file, or stdin for "-".
     std::string open_file(const std::string& path);
     bool is_open() const { return fd_ >= 0; }

@@ -5,6 +5,7 @@ if(TARGET dlms2mqtt AND TARGET test_mqtt_support)
   add_library(test_process_support STATIC
     ${CMAKE_CURRENT_SOURCE_DIR}/support/pty.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/support/process.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/support/tcp_server.cpp
   )
   target_include_directories(test_process_support PUBLIC ${PROJECT_SOURCE_DIR})
 
@@ -13,6 +14,7 @@ if(TARGET dlms2mqtt AND TARGET test_mqtt_support)
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_recovery_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_trust_test.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_network_test.cpp
   )
   target_link_libraries(daemon_tests PRIVATE test_process_support test_mqtt_support PahoMqttCpp::paho-mqttpp3)
   target_compile_definitions(daemon_tests PRIVATE DLMS2MQTT_EXE="$<TARGET_FILE:dlms2mqtt>")

@@ -23,6 +23,7 @@
 #include "bridge/commands.hpp"
 #include "decoder/bytes.hpp"
 #include "simulator/kamstrup_meter.hpp"
+#include "test/support/tcp_server.hpp"
 
 namespace {
 
@@ -129,9 +130,9 @@ struct ProbeRun {
     std::string out;
 };
 
-ProbeRun probe(const Pty& pty, std::vector<std::string> extra) {
+ProbeRun probe(const std::string& port, std::vector<std::string> extra) {
     const ConfigFile config;
-    std::vector<std::string> args = {"--port", pty.path(), "--config", config.path()};
+    std::vector<std::string> args = {"--port", port, "--config", config.path()};
     args.insert(args.end(), extra.begin(), extra.end());
     std::ostringstream captured;
     auto* old = std::cout.rdbuf(captured.rdbuf());
@@ -142,6 +143,8 @@ ProbeRun probe(const Pty& pty, std::vector<std::string> extra) {
     MESSAGE(run.out);
     return run;
 }
+
+ProbeRun probe(const Pty& pty, std::vector<std::string> extra) { return probe(pty.path(), std::move(extra)); }
 
 struct Pushes {
     std::vector<dlms::Bytes> frames;
@@ -287,4 +290,36 @@ TEST_CASE("probe: wrong usage exits 2") {
     CHECK(probe(pty, {"--ek", "1234"}).code == 2);
     CHECK(probe(pty, {"--bogus"}).code == 2);
     CHECK(probe(pty, {"extra"}).code == 2);
+}
+
+TEST_CASE("probe: a network serial server is read as it is, without guessing a baud rate") {
+    testsupport::TcpServer server;
+    const auto pushes = kamstrup_pushes(0x30, 3);
+    std::thread serve([&] {
+        if (!server.accept(std::chrono::seconds(5))) return;
+        for (const auto& f : pushes.frames) {
+            if (!server.write(f)) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+    });
+    const auto run = probe(server.url(), {"--seconds", "3", "--ek", kEk, "--ak", kAk});
+    serve.join();
+    CHECK(run.code == 0);
+    CHECK(run.out.find("valid frames on " + server.url()) != std::string::npos);
+    CHECK(run.out.find("keys right") != std::string::npos);
+    CHECK(run.out.find("9600") == std::string::npos);  // no other line setting was tried
+}
+
+TEST_CASE("probe: a DSMR/P1 text telegram is named as such, not blamed on the wiring") {
+    const Pty pty;
+    const std::string telegram =
+        "/ISK5\\2M550E-1011\r\n\r\n1-3:0.2.8(50)\r\n0-0:1.0.0(261130120000W)\r\n"
+        "1-0:1.8.1(001234.567*kWh)\r\n1-0:32.7.0(229.0*V)\r\n!1A2B\r\n";
+    const dlms::Bytes bytes(telegram.begin(), telegram.end());
+    const Feeder feeder(pty, {bytes, bytes, bytes}, std::chrono::milliseconds(300));
+    const auto run = probe(pty, {"--seconds", "3"});
+    CHECK(run.code == 1);
+    CHECK(run.out.find("DSMR/P1 text telegram") != std::string::npos);
+    CHECK(run.out.find("/ISK5\\2M550E-1011") != std::string::npos);
+    CHECK(run.out.find("check the wiring") == std::string::npos);
 }
