@@ -38,10 +38,24 @@ SerialSettings serial_settings(const Config::Serial& s) {
     return {s.baud, parity, s.data_bits, s.stop_bits};
 }
 
+// The meter's line as the bridge device shows it in Home Assistant.
+enum class LinkState : std::uint8_t { connecting, connected, silent, disconnected, replay };
+std::string_view to_string(LinkState s) {
+    switch (s) {
+        case LinkState::connecting: return "connecting";
+        case LinkState::connected: return "connected";
+        case LinkState::silent: return "no data";
+        case LinkState::disconnected: return "disconnected";
+        case LinkState::replay: return "replay";
+    }
+    return "unknown";
+}
+
 // Counters the reader thread keeps (framing happens there) and the worker reads.
 struct ReaderCounters {
     std::atomic<std::uint64_t> corrupt_frames{0};
     std::atomic<std::uint64_t> garbage_bytes{0};
+    std::atomic<LinkState> link{LinkState::connecting};
 };
 
 // Sleeps that a stop request cuts short.
@@ -75,8 +89,12 @@ public:
             record_ = std::fopen(options_.record.c_str(), "ab");
             if (!record_) log_error("--record " + options_.record + ": cannot open for appending; not recording");
         }
-        if (options_.replay.empty()) read_serial();
-        else read_replay();
+        if (options_.replay.empty()) {
+            read_serial();
+        } else {
+            counters_.link = LinkState::replay;
+            read_replay();
+        }
         if (record_) std::fclose(record_);
         queue_.close();
     }
@@ -133,6 +151,7 @@ private:
             if (!port.is_open()) {
                 const std::string e = port.open_line(name, settings);
                 if (!e.empty()) {
+                    counters_.link = LinkState::disconnected;
                     if (e != last_error) log_warning((network ? "" : "serial port ") + e + "; retrying every few seconds");
                     last_error = e;
                     if (!waiter_.sleep(backoff)) break;
@@ -140,6 +159,7 @@ private:
                     continue;
                 }
                 log_info("reading " + name + (network ? std::string() : " at " + describe(settings)));
+                counters_.link = LinkState::connected;
                 last_error.clear();
                 backoff = 1s;
                 last_byte = std::chrono::steady_clock::now();
@@ -147,9 +167,12 @@ private:
             auto r = port.read(buffer_, 200);
             if (r.kind == ReadResult::Kind::data) {
                 last_byte = std::chrono::steady_clock::now();
+                counters_.link = LinkState::connected;
                 consume(dlms::ByteView(buffer_.data(), r.size), false);
             }
-            if (network && r.kind == ReadResult::Kind::timeout && std::chrono::steady_clock::now() - last_byte >= silence_limit) {
+            const bool silent = r.kind == ReadResult::Kind::timeout && std::chrono::steady_clock::now() - last_byte >= silence_limit;
+            if (silent) counters_.link = LinkState::silent;
+            if (silent && network) {
                 log_warning(name + ": no byte for " + std::to_string(silence_limit.count()) + " s (3 push intervals); reconnecting");
                 last_error = "silent";
                 port.close();
@@ -159,6 +182,7 @@ private:
                 log_warning((network ? "" : "serial port ") + name + (network ? " closed" : " went away") +
                             (r.error.empty() ? "" : " (" + r.error + ")") + "; waiting for it to return");
                 last_error = "gone";
+                counters_.link = LinkState::disconnected;
                 port.close();
                 waiter_.sleep(1s);
             }
@@ -353,8 +377,9 @@ int run_daemon(const Config& config, const RunOptions& options, const std::atomi
         if (now - last_tick >= 1s) {
             last_tick = now;
             if (mqtt) {
-                mqtt->update_stats(line_stats());
-                mqtt->tick(std::chrono::system_clock::now());
+                const auto wall = std::chrono::system_clock::now();
+                mqtt->update_line(to_string(counters.link), line_stats(), wall);
+                mqtt->tick(wall);
             }
             if (const auto dropped = queue.dropped(); dropped != dropped_reported) {
                 log_warning(std::to_string(dropped - dropped_reported) + " frames dropped: the worker fell behind the serial port");

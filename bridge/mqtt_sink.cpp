@@ -97,6 +97,8 @@ void MqttSink::take_failure(const Failure& failure) {
     Outbox out;
     try {
         std::lock_guard lock(mutex_);
+        last_error_ = failure.error.code;
+        last_error_message_ = failure.error.message;
         if (failure.system_title.empty()) {
             for (auto& [slug, meter] : meters_) add_failure(out, slug, meter, failure);
         } else {
@@ -129,9 +131,29 @@ void MqttSink::add_failure(Outbox& out, const std::string& slug, Meter& meter, c
     if (due) add_diagnostics(out, slug, meter, failure.when);
 }
 
-void MqttSink::update_stats(const dlms::DecodeStats& stats) {
-    std::lock_guard lock(mutex_);
-    for (auto& [slug, meter] : meters_) meter.stats = stats;
+void MqttSink::update_line(std::string_view serial_link, const dlms::DecodeStats& stats, Clock::time_point now) {
+    Outbox out;
+    try {
+        std::lock_guard lock(mutex_);
+        for (auto& [slug, meter] : meters_) meter.stats = stats;
+        line_stats_ = stats;
+        const bool changed = serial_link != serial_link_;
+        const bool moved = stats.pushes != published_pushes_ || stats.error_total() != published_errors_;
+        serial_link_ = serial_link;
+        if (changed || (moved && now - last_bridge_state_ >= options_.push_interval)) add_bridge_state(out, now);
+    } catch (const std::exception& e) {
+        log(std::string("MQTT sink: bridge state not published: ") + e.what());
+    }
+    send(out);
+}
+
+void MqttSink::add_bridge_state(Outbox& out, Clock::time_point now) {
+    ha::LastError last;
+    if (last_error_message_) last = {dlms::to_string(last_error_), last_error_message_};
+    out.push_back({ha::bridge_state_topic(options_.topics), dump(ha::bridge_state_json(serial_link_, line_stats_, last)), true});
+    published_pushes_ = line_stats_.pushes;
+    published_errors_ = line_stats_.error_total();
+    last_bridge_state_ = now;
 }
 
 // A meter's slug comes from its decoded pushes when it has any (some makes are named by a
@@ -169,6 +191,11 @@ void MqttSink::republish_all() {
     Outbox out;
     try {
         std::lock_guard lock(mutex_);
+        if (options_.discovery) {
+            for (auto& message : ha::bridge_discovery_messages(options_.topics, options_.bridge_version))
+                out.push_back({std::move(message.topic), std::move(message.payload), message.retain});
+        }
+        add_bridge_state(out, Clock::now());
         for (auto& [slug, meter] : meters_) {
             add_discovery(out, meter.last_push);
             add_availability(out, slug, meter.online);

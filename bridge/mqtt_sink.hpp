@@ -53,9 +53,11 @@ public:
     // decodes. Diagnostics go out at most once per push interval; tick() sends the rest.
     void take_failure(const Failure& failure);
 
-    // The decoder's counters as they stand (corrupt frames are counted before any push): shown
-    // on the next diagnostics of every meter.
-    void update_stats(const dlms::DecodeStats& stats);
+    // The decoder's counters as they stand (corrupt frames are counted before any push) and the
+    // state of the meter's line ("connected", "no data", "disconnected", "replay"): shown on the
+    // next diagnostics of every meter and on the bridge device, whose state goes out (retained)
+    // when the line changes and at most once per push interval when only the counters move.
+    void update_line(std::string_view serial_link, const dlms::DecodeStats& stats, Clock::time_point now);
 
     // Called about once a second: a meter silent for 3 × push_interval turns "offline", and
     // diagnostics are republished every push_interval so the time since the last push moves.
@@ -94,6 +96,7 @@ private:
     void add_state(Outbox& out, const std::string& slug, const dlms::Push& push) const;
     void add_diagnostics(Outbox& out, const std::string& slug, Meter& meter, Clock::time_point now) const;
     void add_failure(Outbox& out, const std::string& slug, Meter& meter, const Failure& failure);
+    void add_bridge_state(Outbox& out, Clock::time_point now);
     std::string slug_of(dlms::ByteView system_title) const;
     void send(const Outbox& out);
     void log(const std::string& line) const;
@@ -103,6 +106,14 @@ private:
     std::shared_ptr<Link> link_;
     std::mutex mutex_;
     std::map<std::string, Meter> meters_;  // by meter slug
+
+    // The bridge device (under mutex_ too).
+    std::string serial_link_ = "connecting";
+    dlms::DecodeStats line_stats_;
+    std::uint64_t published_errors_ = 0, published_pushes_ = 0;
+    dlms::ErrorCode last_error_{};
+    const char* last_error_message_ = nullptr;
+    Clock::time_point last_bridge_state_{};
 };
 
 }  // namespace bridge

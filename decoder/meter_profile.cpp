@@ -22,6 +22,7 @@ constexpr std::array kTable = std::to_array<Entry>({
     {pack(0, 96, 1, 7), "meter_type"},
     {pack(1, 0, 0, 1), "meter_number"},
     {pack(1, 0, 0, 5), "meter_id"},
+    {pack(1, 0, 2, 0), "firmware_version"},  // active firmware identifier
     {pack(1, 0, 2, 129), "list_version"},
     {pack(1, 1, 7, 0), "power_import"},
     {pack(1, 1, 8, 0), "energy_import"},

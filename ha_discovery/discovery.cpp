@@ -44,21 +44,28 @@ json availability_entry(const std::string& topic) {
     return {{"topic", topic}, {"payload_available", "online"}, {"payload_not_available", "offline"}};
 }
 
-json device_block(const dlms::Push& push, const std::string& meter) {
+// A text reading of the push, or "" when it has none.
+std::string text_of(const dlms::Push& push, std::string_view key) {
+    if (const auto* r = push.find(key)) {
+        if (const auto* text = std::get_if<std::string>(&r->raw)) return *text;
+    }
+    return "";
+}
+
+// Only what the meter says of itself: its maker (system title), its type as model, its
+// firmware, its serial number. The list id names the push list, not the meter, so it is none
+// of these.
+json device_block(const dlms::Push& push, const std::string& meter, const std::string& bridge_id) {
     const std::string serial = push.meter_serial();
     const std::string maker(dlms::manufacturer_name(push.manufacturer()));
     std::string name = (maker.empty() ? std::string("DLMS") : maker) + " meter";
     if (!serial.empty()) name += " " + serial;
 
-    json device = {{"identifiers", json::array({"dlms2mqtt_" + meter})}, {"name", name}};
+    json device = {{"identifiers", json::array({"dlms2mqtt_" + meter})}, {"name", name}, {"via_device", bridge_id}};
     if (!maker.empty()) device["manufacturer"] = maker;
-    device["model"] = push.list_id.empty() ? std::string("DLMS meter") : push.list_id;
-    if (const auto* type = push.find("meter_type")) {
-        if (const auto* text = std::get_if<std::string>(&type->raw); text && !text->empty())
-            device["model_id"] = *text;
-    }
+    if (auto model = text_of(push, "meter_type"); !model.empty()) device["model"] = model;
+    if (auto firmware = text_of(push, "firmware_version"); !firmware.empty()) device["sw_version"] = firmware;
     if (!serial.empty()) device["serial_number"] = serial;
-    if (!push.list_id.empty()) device["sw_version"] = push.list_id;
     return device;
 }
 
@@ -163,6 +170,67 @@ std::string discovery_topic(const Topics& topics, std::string_view meter, std::s
     return join(join(join(join(topics.discovery_prefix, "sensor"), node), slug(key)), "config");
 }
 
+std::string bridge_state_topic(const Topics& topics) { return join(join(topics.base_topic, "bridge"), "state"); }
+
+std::string bridge_device_id(const Topics& topics) { return "dlms2mqtt_bridge_" + slug(topics.base_topic); }
+
+std::vector<Message> bridge_discovery_messages(const Topics& topics, std::string_view bridge_version) {
+    const std::string id = bridge_device_id(topics);
+    const json device = {{"identifiers", json::array({id})},
+                         {"name", "dlms2mqtt"},
+                         {"manufacturer", "dlms2mqtt"},
+                         {"model", "DLMS/COSEM push to MQTT bridge"},
+                         {"sw_version", std::string(bridge_version)}};
+    const json origin = {{"name", "dlms2mqtt"}, {"sw_version", std::string(bridge_version)}};
+    const std::string status = bridge_status_topic(topics);
+    const std::string state = bridge_state_topic(topics);
+    auto config = [&](std::string_view component, std::string_view key, std::string_view name) {
+        json c = {{"name", name},
+                  {"unique_id", id + "_" + std::string(key)},
+                  {"default_entity_id", std::string(component) + "." + id + "_" + std::string(key)},
+                  {"device", device},
+                  {"origin", origin},
+                  {"entity_category", "diagnostic"}};
+        return c;
+    };
+    auto topic = [&](std::string_view component, std::string_view key) {
+        return join(join(join(join(topics.discovery_prefix, component), id), key), "config");
+    };
+
+    std::vector<Message> out;
+    // The bridge's own status is the will and the "online" it sends: no availability of its own.
+    json connectivity = config("binary_sensor", "connection", "Connection");
+    connectivity["device_class"] = "connectivity";
+    connectivity["state_topic"] = status;
+    connectivity["payload_on"] = "online";
+    connectivity["payload_off"] = "offline";
+    out.push_back({topic("binary_sensor", "connection"), connectivity.dump(), true});
+
+    struct Field {
+        std::string_view key, name, state_class, icon;
+    };
+    static constexpr Field fields[] = {
+        {"serial_link", "Serial link", "", "mdi:serial-port"},
+        {"pushes", "Pushes decoded", "total_increasing", "mdi:counter"},
+        {"error_total", "Decode errors", "total_increasing", "mdi:alert-circle-outline"},
+        {"last_error", "Last error", "", "mdi:alert-outline"},
+    };
+    for (const auto& f : fields) {
+        json c = config("sensor", f.key, f.name);
+        c["state_topic"] = state;
+        c["value_template"] = "{{ value_json." + std::string(f.key) + " }}";
+        c["availability"] = json::array({availability_entry(status)});
+        c["icon"] = f.icon;
+        if (!f.state_class.empty()) c["state_class"] = f.state_class;
+        if (f.key == "last_error") {
+            c["json_attributes_topic"] = state;
+            c["json_attributes_template"] = "{{ {'message': value_json.last_error_message} | tojson }}";
+        }
+        out.push_back({topic("sensor", f.key), c.dump(), true});
+    }
+    return out;
+}
+
 std::string meter_slug(const dlms::Push& push) {
     const std::string serial = push.meter_serial();
     return serial.empty() ? std::string("meter") : slug(serial);
@@ -172,7 +240,7 @@ std::vector<Message> discovery_messages(const dlms::Push& push, const Topics& to
                                         std::string_view bridge_version) {
     Context ctx;
     ctx.meter = meter_slug(push);
-    ctx.device = device_block(push, ctx.meter);
+    ctx.device = device_block(push, ctx.meter, bridge_device_id(topics));
     ctx.origin = {{"name", "dlms2mqtt"}, {"sw_version", std::string(bridge_version)}};
     const std::string bridge = bridge_status_topic(topics);
     ctx.bridge_availability = json::array({availability_entry(bridge)});

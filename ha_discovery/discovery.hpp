@@ -5,6 +5,11 @@
 //   <base>/<meter>/state                   state_json() of each push
 //   <base>/<meter>/diagnostics             diagnostics_json()
 //   <prefix>/sensor/dlms2mqtt_<meter>/<key>/config   discovery_messages()
+//   <base>/bridge/state                    bridge_state_json() (retained)
+//   <prefix>/{sensor,binary_sensor}/dlms2mqtt_bridge_<base>/<key>/config   bridge_discovery_messages()
+//
+// The bridge is a device of its own (as zigbee2mqtt shows its bridge), and every meter device
+// links to it with via_device.
 //
 // Pure functions: no MQTT client here.
 #pragma once
@@ -34,6 +39,10 @@ std::string availability_topic(const Topics& topics, std::string_view meter);   
 std::string diagnostics_topic(const Topics& topics, std::string_view meter);    // <base>/<meter>/diagnostics
 // <prefix>/sensor/dlms2mqtt_<meter>/<key>/config
 std::string discovery_topic(const Topics& topics, std::string_view meter, std::string_view key);
+std::string bridge_state_topic(const Topics& topics);                           // <base>/bridge/state
+// The bridge device's identifier: "dlms2mqtt_bridge_<base topic>", so two bridges on one broker
+// (two meters, two base topics) are two devices.
+std::string bridge_device_id(const Topics& topics);
 
 // The meter's name in topics and ids: Push::meter_serial(), or "meter" when that is empty, with
 // every character outside [A-Za-z0-9_-] replaced by '_'.
@@ -43,5 +52,9 @@ std::string meter_slug(const dlms::Push& push);
 // when it has import and export power), then the bridge's diagnostics entities for the meter.
 std::vector<Message> discovery_messages(const dlms::Push& push, const Topics& topics,
                                         std::string_view bridge_version);
+
+// The bridge device: a connectivity binary sensor on <base>/status, and the serial link state,
+// pushes decoded, errors and last error from <base>/bridge/state.
+std::vector<Message> bridge_discovery_messages(const Topics& topics, std::string_view bridge_version);
 
 }  // namespace ha

@@ -91,6 +91,7 @@ constexpr std::array kReadings{
     text("meter_type", "Meter type", "mdi:meter-electric"),
     text("logical_device_name", "Logical device name", "mdi:tag-text-outline"),
     text("list_version", "List version", "mdi:format-list-numbered"),
+    text("firmware_version", "Firmware version", "mdi:chip"),
 };
 
 constexpr std::array kDiagnostics{

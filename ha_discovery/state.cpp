@@ -164,16 +164,38 @@ json state_json(const dlms::Push& push) {
     return state;
 }
 
-json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
-                      double seconds_since_last_push, const LastError& last_error) {
+namespace {
+json errors_by_kind(const dlms::DecodeStats& stats) {
     json errors = json::object();
     for (std::size_t i = 0; i < dlms::kErrorCodeCount; ++i)
         errors[std::string(dlms::to_string(static_cast<dlms::ErrorCode>(i)))] = stats.errors[i];
+    return errors;
+}
+
+void add_last_error(json& out, const LastError& last_error) {
+    out["last_error"] = last_error.kind.empty() ? std::string("none") : std::string(last_error.kind);
+    out["last_error_message"] = std::string(last_error.message);
+}
+}  // namespace
+
+json bridge_state_json(std::string_view serial_link, const dlms::DecodeStats& stats, const LastError& last_error) {
+    json out = {
+        {"serial_link", std::string(serial_link)},
+        {"pushes", stats.pushes},
+        {"errors", errors_by_kind(stats)},
+        {"error_total", stats.error_total()},
+    };
+    add_last_error(out, last_error);
+    return out;
+}
+
+json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
+                      double seconds_since_last_push, const LastError& last_error) {
     json out = {
         {"frame_counter", frame_counter},
         {"pushes", stats.pushes},
         {"missed_pushes", stats.missed_pushes},
-        {"errors", std::move(errors)},
+        {"errors", errors_by_kind(stats)},
         {"error_total", stats.error_total()},
         {"garbage_bytes", stats.garbage_bytes},
     };
@@ -182,8 +204,7 @@ json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counte
         out["seconds_since_last_push"] = std::round(seconds_since_last_push * 10.0) / 10.0;
     else
         out["seconds_since_last_push"] = nullptr;
-    out["last_error"] = last_error.kind.empty() ? std::string("none") : std::string(last_error.kind);
-    out["last_error_message"] = std::string(last_error.message);
+    add_last_error(out, last_error);
     return out;
 }
 

@@ -34,6 +34,11 @@ struct LastError {
 nlohmann::json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
                                 double seconds_since_last_push, const LastError& last_error = {});
 
+// The bridge device's state (<base>/bridge/state): the meter line ("connected", "no data",
+// "disconnected", "replay"), the line's counters and its last error.
+nlohmann::json bridge_state_json(std::string_view serial_link, const dlms::DecodeStats& stats,
+                                 const LastError& last_error);
+
 // ---- Building blocks, shared with discovery and usable by other sinks ----
 
 // The key a reading is published under: Reading::key when set, else "obis_A_B_C_D_E_F", else

@@ -60,6 +60,13 @@ TEST_CASE("network serial: a server that is not there yet is retried without a l
     INFO("daemon log:\n" << daemon.log());
     require_bridge_online(rig);
     REQUIRE(daemon.wait_for_log("Connection refused"));
+    // The bridge device in Home Assistant shows the line as down.
+    CHECK(rig.probe->wait_for(
+        [](const Messages& m) {
+            const auto states = json_on(m, "dlms2mqtt/bridge/state");
+            return !states.empty() && states.back().value("serial_link", "") == "disconnected";
+        },
+        kWait));
     std::this_thread::sleep_for(4s);  // a few attempts
     stop_cleanly(rig, daemon);
     CHECK(count_lines_containing(daemon.log(), "Connection refused") == 1);

@@ -104,8 +104,10 @@ TEST_CASE("discovery is sent again only when a push brings a reading key never s
 TEST_CASE("a reconnect republishes discovery, availability and the last state") {
     FakePublisher pub;
     bridge::MqttSink sink(pub, options());
-    pub.fire_connected();  // no meter yet: nothing to say
-    CHECK(pub.sent.empty());
+    pub.fire_connected();  // no meter yet: only the bridge's own device and state
+    CHECK(pub.count_containing("27581522") == 0);
+    CHECK(pub.on_topic("dlms2mqtt/bridge/state").size() == 1);
+    CHECK(pub.on_topic("homeassistant/binary_sensor/dlms2mqtt_bridge_dlms2mqtt/connection/config").size() == 1);
 
     take(sink, make_push(1, 1000), t0());
     take(sink, make_push(2, 2000), t0() + 10s);
@@ -274,4 +276,26 @@ TEST_CASE("a failure that names no meter is counted on every known meter") {
     bridge::MqttSink empty(quiet, options());
     fail(empty, dlms::ErrorCode::not_encrypted, "push is not encrypted", {}, t0());
     CHECK(quiet.sent.empty());
+}
+
+TEST_CASE("bridge state: sent when the line changes, and at most once per push interval when only counters move") {
+    FakePublisher pub;
+    bridge::MqttSink sink(pub, options());
+    const std::string topic = "dlms2mqtt/bridge/state";
+    dlms::DecodeStats stats;
+    sink.update_line("connected", stats, t0());
+    REQUIRE(pub.on_topic(topic).size() == 1);
+    CHECK(pub.on_topic(topic)[0].retain);
+    CHECK(nlohmann::json::parse(pub.on_topic(topic)[0].payload)["serial_link"] == "connected");
+    sink.update_line("connected", stats, t0() + 1s);  // nothing new
+    CHECK(pub.on_topic(topic).size() == 1);
+    stats.pushes = 1;
+    sink.update_line("connected", stats, t0() + 2s);  // counters moved, but within the interval
+    CHECK(pub.on_topic(topic).size() == 1);
+    sink.update_line("connected", stats, t0() + 10s);
+    REQUIRE(pub.on_topic(topic).size() == 2);
+    CHECK(nlohmann::json::parse(pub.on_topic(topic)[1].payload)["pushes"] == 1);
+    sink.update_line("disconnected", stats, t0() + 11s);  // a change of state goes out at once
+    REQUIRE(pub.on_topic(topic).size() == 3);
+    CHECK(nlohmann::json::parse(pub.on_topic(topic)[2].payload)["serial_link"] == "disconnected");
 }

@@ -221,22 +221,33 @@ TEST_CASE("Device and origin blocks") {
     CHECK(device.at("identifiers") == json::array({"dlms2mqtt_27581522"}));
     CHECK(device.at("name") == "Kamstrup meter 27581522");
     CHECK(device.at("manufacturer") == "Kamstrup");
-    CHECK(device.at("model") == "Kamstrup_V0001");
     CHECK(device.at("serial_number") == "27581522");
-    CHECK(device.at("sw_version") == "Kamstrup_V0001");
-    CHECK_FALSE(device.contains("model_id"));  // this list carries no meter type
+    CHECK(device.at("via_device") == "dlms2mqtt_bridge_dlms2mqtt");
+    // The list id names the push list, not the meter: this list carries no meter type nor
+    // firmware, so the device has no model and no software version rather than a wrong one.
+    CHECK_FALSE(device.contains("model"));
+    CHECK_FALSE(device.contains("sw_version"));
+    CHECK_FALSE(device.contains("model_id"));
     const json& origin = three.at("voltage_l1").at("origin");
     CHECK(origin.at("name") == "dlms2mqtt");
     CHECK(origin.at("sw_version") == kVersion);
 
     const auto one = by_key(ha::discovery_messages(kamstrup_one_phase(), ha::Topics{}, kVersion));
-    CHECK(one.at("power_import").at("device").at("model_id") == "6861111BN242101040");
+    CHECK(one.at("power_import").at("device").at("model") == "6861111BN242101040");
+
+    auto with_firmware = kamstrup_one_phase();
+    dlms::Reading firmware;
+    firmware.obis = dlms::Obis(1, 0, 0, 2, 0);
+    firmware.key = "firmware_version";
+    firmware.raw = std::string("1.2.3");
+    with_firmware.readings.push_back(firmware);
+    CHECK(by_key(ha::discovery_messages(with_firmware, ha::Topics{}, kVersion)).at("power_import").at("device").at("sw_version") == "1.2.3");
 
     const auto aidon = by_key(ha::discovery_messages(aidon_three_phase(), ha::Topics{}, kVersion));
     const json& anonymous = aidon.at("power_import").at("device");
     CHECK(anonymous.at("identifiers") == json::array({"dlms2mqtt_meter"}));
     CHECK(anonymous.at("name") == "DLMS meter");
-    CHECK(anonymous.at("model") == "DLMS meter");
+    CHECK_FALSE(anonymous.contains("model"));
     CHECK_FALSE(anonymous.contains("manufacturer"));
     CHECK_FALSE(anonymous.contains("serial_number"));
 }
@@ -278,4 +289,38 @@ TEST_CASE("Golden: Kamstrup 3-phase discovery payloads") {
     CHECK_MESSAGE(patch.empty(), "discovery differs from " << path << "; JSON patch from golden to actual:\n"
                                      << patch.dump(2)
                                      << "\nreview it, then rerun with DLMS2MQTT_UPDATE_GOLDEN=1 to accept");
+}
+
+TEST_CASE("The bridge device: connectivity from the status topic, line state and counters, linked from every meter") {
+    const ha::Topics topics{"meters/house", "homeassistant"};
+    const auto messages = ha::bridge_discovery_messages(topics, kVersion);
+    std::map<std::string, json> by_topic;
+    for (const auto& m : messages) {
+        CHECK(m.retain);
+        by_topic[m.topic] = json::parse(m.payload);
+    }
+    const std::string node = "homeassistant/sensor/dlms2mqtt_bridge_meters_house/";
+    const auto& connection = by_topic.at("homeassistant/binary_sensor/dlms2mqtt_bridge_meters_house/connection/config");
+    CHECK(connection.at("device_class") == "connectivity");
+    CHECK(connection.at("state_topic") == "meters/house/status");
+    CHECK(connection.at("payload_on") == "online");
+    CHECK(connection.at("payload_off") == "offline");
+    CHECK_FALSE(connection.contains("availability"));  // it is the availability
+    for (const char* key : {"serial_link", "pushes", "error_total", "last_error"}) {
+        CAPTURE(key);
+        const auto& c = by_topic.at(node + key + "/config");
+        CHECK(c.at("state_topic") == "meters/house/bridge/state");
+        CHECK(c.at("unique_id") == std::string("dlms2mqtt_bridge_meters_house_") + key);
+        CHECK(c.at("entity_category") == "diagnostic");
+        CHECK(c.at("device").at("identifiers") == json::array({"dlms2mqtt_bridge_meters_house"}));
+        CHECK(c.at("device").at("sw_version") == kVersion);
+        // Every value the template reads is in the bridge state.
+        const json state = ha::bridge_state_json("connected", dlms::DecodeStats{}, {});
+        CHECK(state.contains(template_key(c)));
+    }
+    CHECK(messages.size() == 5);
+
+    // Each meter device names the bridge it came through.
+    const auto meter = by_key(ha::discovery_messages(kamstrup_three_phase(), topics, kVersion));
+    CHECK(meter.at("power_import").at("device").at("via_device") == "dlms2mqtt_bridge_meters_house");
 }
