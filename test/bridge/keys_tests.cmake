@@ -1,0 +1,5 @@
+# `dlms2mqtt keys` in-process: the mail on stdin, the config lines on stdout, the missing key on stderr.
+dlms2mqtt_test(keys_tests
+  ${CMAKE_CURRENT_SOURCE_DIR}/bridge/keys_command_test.cpp
+)
+target_link_libraries(keys_tests PRIVATE dlms_bridge_core)
