@@ -3,20 +3,18 @@
 // names and the "did you mean" suggestions all come from the same list.
 #include "bridge/config.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <utility>
 
 #include <yaml-cpp/yaml.h>
 
 #include "bridge/config_fields.hpp"
+#include "bridge/config_io.hpp"
 
 extern char** environ;
 
@@ -36,21 +34,6 @@ std::string line_of(const YAML::Node& node) {
 
 std::string join_path(const std::string& prefix, const std::string& name) {
     return prefix.empty() ? name : prefix + "." + name;
-}
-
-// A secret given as a file (Docker secrets); the trailing newline an editor adds is dropped.
-std::string read_secret_file(const std::string& variable, const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    const int open_errno = errno;
-    std::error_code ec;
-    const bool folder = std::filesystem::is_directory(path, ec);
-    if (!in || folder) {
-        fail(variable, {"cannot read " + path + " (" + (folder ? "it is a folder" : std::strerror(open_errno)) + ")",
-                        "mount the secret file there or unset " + variable});
-    }
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    return text;
 }
 
 std::string host_name() {
@@ -74,6 +57,7 @@ private:
     void set(const Field& field, std::string value, const std::string& where);
     bool apply_secret_file(const std::string& name, const std::string& path);
     bool apply_scaling_variable(const std::string& name, const std::string& value);
+    [[noreturn]] void too_many_scaling(const std::string& where) const;
     void set_scaling(const std::string& key, std::string_view part, const std::string& value,
                      const std::string& where);
     void check_section(const YAML::Node& node, const std::string& where) const;
@@ -100,13 +84,7 @@ void Loader::read_file(const std::string& path, bool required) {
     if (path.empty()) return;
     if (!required && !fs::exists(path, ec) && !ec) return;
     if (fs::is_directory(path, ec)) fail(path, {"is a folder", "give the path of the YAML file"});
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        const int open_errno = errno;
-        fail(path, {std::string("cannot read it (") + std::strerror(open_errno) + ")",
-                    "copy config.yaml.example there, or give another file"});
-    }
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string text = read_config_text(path);  // refuses more than kMaxConfigBytes before parsing
     YAML::Node root;
     try {
         root = YAML::Load(text);
@@ -175,6 +153,7 @@ void Loader::set(const Field& field, std::string value, const std::string& where
 void Loader::read_scaling(const YAML::Node& node, const std::string& where) {
     check_section(node, where);
     if (!node.IsMap()) return;
+    std::size_t entries = 0;
     for (const auto& pair : node) {
         const std::string name = pair.first.IsScalar() ? pair.first.Scalar() : "";
         const std::string path = join_path(std::string(kScalingPath), name);
@@ -185,6 +164,7 @@ void Loader::read_scaling(const YAML::Node& node, const std::string& where) {
             fail(at(pair.first, path), {"expected a block with scaler and/or unit",
                                        "write e.g. '" + name + ": {scaler: 0, unit: Wh}'"});
         }
+        if (++entries > kMaxScalingEntries) too_many_scaling(at(pair.first, path));
         read_scaling_entry(*key, entry, path);
     }
 }
@@ -199,6 +179,12 @@ void Loader::read_scaling_entry(const std::string& key, const YAML::Node& entry,
         }
         set_scaling(key, part, pair.second.IsNull() ? std::string() : pair.second.Scalar(), where);
     }
+}
+
+// A push holds a few dozen readings: thousands of overrides are a generated or corrupt file.
+void Loader::too_many_scaling(const std::string& where) const {
+    fail(where, {"one quantity too many: meter.scaling takes at most " + std::to_string(kMaxScalingEntries),
+                 "keep only the quantities whose scaler or unit your meter gets wrong"});
 }
 
 void Loader::set_scaling(const std::string& key, std::string_view part, const std::string& value,
@@ -236,6 +222,7 @@ bool Loader::apply_secret_file(const std::string& name, const std::string& path)
     if (!field || !field->secret) return false;
     if (env_.count(base)) fail(name, {"set together with " + base, "keep only one of the two"});
     set(*field, read_secret_file(name, path), name);
+    config_.source.secret_files.push_back(path);
     return true;
 }
 
@@ -251,6 +238,7 @@ bool Loader::apply_scaling_variable(const std::string& name, const std::string& 
     rest.remove_suffix(part.size() + 1);
     auto key = scaling_key(lower(rest));
     if (!key) fail(name, unknown_quantity());
+    if (scaling_.size() >= kMaxScalingEntries && !scaling_.count(*key)) too_many_scaling(name);
     set_scaling(*key, part, value, name);
     return true;
 }
@@ -325,10 +313,11 @@ std::variant<Config, ConfigError> load_config(const std::string& path, bool requ
 
 std::vector<std::string> config_warnings(const Config& config) {
     std::vector<std::string> out;
-    struct stat st {};
-    const std::string& file = config.source.file;
-    if (!file.empty() && config.source.holds_secrets && stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-        out.push_back(file + " is readable by other users and holds secrets; run chmod 600 " + file);
+    if (config.source.holds_secrets) {
+        if (auto w = readable_by_others(config.source.file, "secrets")) out.push_back(std::move(*w));
+    }
+    for (const auto& file : config.source.secret_files) {
+        if (auto w = readable_by_others(file, "a secret")) out.push_back(std::move(*w));
     }
     const auto& mqtt = config.mqtt;
     if (mqtt.enabled && mqtt.tls.enabled && mqtt.tls.insecure) {

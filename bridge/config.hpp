@@ -83,6 +83,7 @@ struct Config {
     struct Source {
         std::string file;            // empty when no file was read
         bool holds_secrets = false;  // the file itself sets a meter key or the MQTT password
+        std::vector<std::string> secret_files;  // read for *_FILE variables (paths, not secrets)
     };
 
     Serial serial;
@@ -113,8 +114,8 @@ Environment process_environment();
 std::variant<Config, ConfigError> load_config(const std::string& path, bool required,
                                               const Environment& env);
 
-// Things worth a log line that do not stop start-up, e.g. a file holding secrets that other
-// users can read.
+// Things worth a log line that do not stop start-up, e.g. a file holding secrets (the config
+// file, a *_FILE secret) that other users can read.
 std::vector<std::string> config_warnings(const Config& config);
 
 }  // namespace bridge

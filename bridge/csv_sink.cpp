@@ -10,11 +10,12 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "bridge/safe_file.hpp"
 #include "ha_discovery/state.hpp"
 
 namespace bridge {
@@ -127,20 +128,31 @@ CsvSink::CsvSink(CsvOptions options, std::shared_ptr<EnergyToday> energy, WarnFn
     if (options_.directory.empty())
         throw std::runtime_error("csv.directory: empty; set the folder for the daily CSV files");
     std::error_code ec;
-    fs::create_directories(options_.directory, ec);
-    if (ec || !fs::is_directory(options_.directory, ec))
+    std::string problem = make_private_folders(options_.directory);
+    if (!problem.empty() || !fs::is_directory(options_.directory, ec))
         throw std::runtime_error("csv.directory: '" + options_.directory + "' cannot be used as a folder (" +
-                                 (ec ? ec.message() : std::string("not a directory")) +
+                                 (problem.empty() ? std::string("not a directory") : problem) +
                                  "); create it or choose another path");
     // A power cut may have torn the last line of a file written before: repair them all now,
-    // not only the ones this run will append to.
+    // not only the ones this run will append to. Never through a link: a planted one would make
+    // the repair truncate whatever it points at.
+    std::vector<std::string> refused;
     for (const auto& entry : fs::directory_iterator(options_.directory, ec)) {
-        if (!entry.is_regular_file(ec) || !is_daily_csv(entry.path().filename().string())) continue;
+        if (!is_daily_csv(entry.path().filename().string())) continue;
         const std::string path = entry.path().string();
-        const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-        if (fd < 0) continue;
-        repair_tail(fd, path);
-        ::close(fd);
+        const OpenedFile f = open_regular_file(path, O_RDWR, false);
+        if (f.fd < 0) {
+            if (!f.missing) refused.push_back(entry.path().filename().string() + " (" + f.error + ")");
+            continue;
+        }
+        repair_tail(f.fd, path);
+        ::close(f.fd);
+    }
+    // One line however many: a folder full of planted links must not flood the log.
+    if (!refused.empty()) {
+        std::string line = "csv: left alone in " + options_.directory + ": " + refused.front();
+        if (refused.size() > 1) line += " and " + std::to_string(refused.size() - 1) + " more such entries";
+        warn_.now(line);
     }
 }
 
@@ -187,9 +199,10 @@ void CsvSink::take(const Delivery& delivery) {
 
 bool CsvSink::open(File& file, const std::string& meter, LocalDate day, const Delivery& delivery) {
     file = File{day, path_for(meter, day), -1, {}, {}, false, file.last_minute};
-    const int fd = ::open(file.path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    const OpenedFile opened = open_regular_file(file.path, O_RDWR | O_APPEND, true);
+    const int fd = opened.fd;
     if (fd < 0) {
-        fail("cannot open", file.path, errno);
+        fail("cannot open", file.path, opened.error);
         return false;
     }
     struct stat st {};
@@ -219,7 +232,7 @@ bool CsvSink::open(File& file, const std::string& meter, LocalDate day, const De
     const ssize_t n = ::pread(fd, head.data(), head.size(), 0);
     head.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
     file.columns = split_csv(head.substr(0, head.find('\n')));
-    recover_baseline(file, meter);  // also when another sink saw the meter first: the lower wins
+    recover_baseline(fd, file, meter);  // also when another sink saw the meter first: the lower wins
     return true;
 }
 
@@ -298,24 +311,34 @@ bool CsvSink::repair_tail(int fd, const std::string& path) {
     return true;
 }
 
-void CsvSink::recover_baseline(const File& file, const std::string& meter) {
+void CsvSink::recover_baseline(int fd, const File& file, const std::string& meter) {
     std::size_t import_col = file.columns.size(), today_col = file.columns.size();
     for (std::size_t i = 0; i < file.columns.size(); ++i) {
         if (file.columns[i] == kImport) import_col = i;
         if (file.columns[i] == kToday) today_col = i;
     }
     if (import_col == file.columns.size() || today_col == file.columns.size()) return;
-    std::ifstream in(file.path);
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-        const auto fields = split_csv(line);
-        if (fields.size() <= std::max(import_col, today_col)) continue;
-        const auto import_kwh = parse_double(fields[import_col]);
-        const auto today_kwh = parse_double(fields[today_col]);
-        if (!import_kwh || !today_kwh) continue;
-        energy_->restore(meter, file.day, std::round((*import_kwh - *today_kwh) * 1e6) / 1000.0);
-        return;
+    // From the descriptor that was checked, not by name again: the name may be a link by now.
+    std::string text;
+    char buf[8192];
+    bool header = true;
+    for (off_t at = 0;;) {
+        const ssize_t n = ::pread(fd, buf, sizeof buf, at);
+        if (n <= 0) return;
+        at += n;
+        text.append(buf, static_cast<std::size_t>(n));
+        std::size_t start = 0;
+        for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
+            if (std::exchange(header, false)) continue;
+            const auto fields = split_csv(std::string_view(text).substr(start, nl - start));
+            if (fields.size() <= std::max(import_col, today_col)) continue;
+            const auto import_kwh = parse_double(fields[import_col]);
+            const auto today_kwh = parse_double(fields[today_col]);
+            if (!import_kwh || !today_kwh) continue;
+            energy_->restore(meter, file.day, std::round((*import_kwh - *today_kwh) * 1e6) / 1000.0);
+            return;
+        }
+        text.erase(0, start);
     }
 }
 
@@ -335,8 +358,12 @@ std::string CsvSink::row(const File& file, const Delivery& delivery, std::option
 }
 
 void CsvSink::fail(const std::string& what, const std::string& path, int err) {
+    fail(what, path, std::string(std::strerror(err)));
+}
+
+void CsvSink::fail(const std::string& what, const std::string& path, const std::string& reason) {
     ++errors_;
-    warn_("csv: " + what + " " + path + ": " + std::strerror(err) + " (row dropped; the next push retries)");
+    warn_("csv: " + what + " " + path + ": " + reason + " (row dropped; the next push retries)");
 }
 
 }  // namespace bridge

@@ -17,6 +17,10 @@
 // The "energy today" baseline survives a restart: opening today's file recovers it from the first
 // row that has both energy_import and energy_today.
 //
+// The folder may be writable by others: a file name that is a symbolic link (or a FIFO, or
+// anything but a regular file) is never opened, neither to repair nor to append; it is named in
+// an error. New files get 0640 and new folders 0750 whatever the umask (bridge/safe_file.hpp).
+//
 // Errors (full disk, read-only or missing directory) belong to this sink alone: the row is
 // dropped, counted and logged rate-limited, and the next push tries again. take() never throws.
 #pragma once
@@ -52,7 +56,8 @@ public:
         std::uint64_t lines_repaired = 0; // torn last lines cut back
     };
 
-    // Creates the directory when missing and repairs torn last lines of the CSV files in it.
+    // Creates the directory when missing and repairs torn last lines of the CSV files in it
+    // (regular files only: links and the like are listed in one warning and left alone).
     // Throws std::runtime_error with a one-line message naming the setting when the directory
     // cannot be created or is not a directory (a startup error).
     explicit CsvSink(CsvOptions options, std::shared_ptr<EnergyToday> energy = nullptr, WarnFn warn = {});
@@ -84,9 +89,10 @@ private:
     void sync(File& file);
     void close(File& file);
     bool repair_tail(int fd, const std::string& path);
-    void recover_baseline(const File& file, const std::string& meter);
+    void recover_baseline(int fd, const File& file, const std::string& meter);
     std::string row(const File& file, const Delivery& delivery, std::optional<double> today_wh) const;
     void fail(const std::string& what, const std::string& path, int err);
+    void fail(const std::string& what, const std::string& path, const std::string& reason);
 
     CsvOptions options_;
     std::shared_ptr<EnergyToday> energy_;

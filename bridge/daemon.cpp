@@ -23,6 +23,7 @@
 #include "bridge/output_log.hpp"
 #include "bridge/paho_publisher.hpp"
 #include "bridge/push_json.hpp"
+#include "bridge/safe_file.hpp"
 #include "bridge/serial_port.hpp"
 #include "bridge/udp_sink.hpp"
 #include "decoder/decoder.hpp"
@@ -85,17 +86,14 @@ public:
 
     // Reads until stopped, or until a replayed capture ends.
     void run() {
-        if (!options_.record.empty()) {
-            record_ = std::fopen(options_.record.c_str(), "ab");
-            if (!record_) log_error("--record " + options_.record + ": cannot open for appending; not recording");
-        }
+        if (!options_.record.empty()) record_.open(options_.record);  // logs why it cannot
         if (options_.replay.empty()) {
             read_serial();
         } else {
             counters_.link = LinkState::replay;
             read_replay();
         }
-        if (record_) std::fclose(record_);
+        record_.close();
         queue_.close();
     }
 
@@ -190,10 +188,7 @@ private:
     }
 
     void consume(dlms::ByteView bytes, bool paced) {
-        if (record_) {
-            std::fwrite(bytes.data(), 1, bytes.size(), record_);
-            std::fflush(record_);
-        }
+        record_.write(bytes);  // a failure is logged (rate-limited), reading goes on
         dlms::StreamFramer::Handlers h;
         h.on_frame = [&](dlms::LinkFrame&& f) {
             // The serial port cannot be paused, so a full queue drops its oldest frame; a capture
@@ -224,7 +219,7 @@ private:
     Waiter waiter_;
     dlms::StreamFramer framer_;
     std::array<std::uint8_t, 512> buffer_{};
-    std::FILE* record_ = nullptr;
+    RecordFile record_{log_to(LogLevel::error)};
     RateLimitedWarning corrupt_log_{log_to(LogLevel::warning)};
 };
 

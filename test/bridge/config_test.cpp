@@ -17,63 +17,9 @@
 #include <utility>
 #include <variant>
 
-namespace {
+#include "test/bridge/config_test_util.hpp"
 
-using bridge::Config;
-using bridge::Environment;
-
-// Test keys only; the loader must never repeat them.
-constexpr const char* kKeyHex = "000102030405060708090A0B0C0D0E0F";
-constexpr std::array<std::uint8_t, 16> kKeyBytes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-constexpr const char* kOtherKeyHex = "F0E1D2C3B4A5968778695A4B3C2D1E0F";
-
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "dlms2mqtt-config-XXXXXX").string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    // Writes `text` to <dir>/<name> with mode 600 and returns its path.
-    std::string write(const std::string& name, const std::string& text, mode_t mode = 0600) const {
-        const std::string file = (path_ / name).string();
-        std::ofstream(file, std::ios::binary) << text;
-        REQUIRE(chmod(file.c_str(), mode) == 0);
-        return file;
-    }
-    std::string path(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-    std::filesystem::path path_;
-};
-
-Config load_ok(const std::string& path, const Environment& env = {}) {
-    auto result = bridge::load_config(path, true, env);
-    if (auto* error = std::get_if<bridge::ConfigError>(&result)) FAIL("unexpected error: " << error->message);
-    return std::get<Config>(std::move(result));
-}
-
-std::string load_error(const std::string& path, const Environment& env = {}) {
-    auto result = bridge::load_config(path, true, env);
-    REQUIRE_MESSAGE(std::holds_alternative<bridge::ConfigError>(result), "the config loaded, an error was expected");
-    return std::get<bridge::ConfigError>(result).message;
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-bool has_warning(const Config& config, const std::string& part) {
-    auto w = bridge::config_warnings(config);
-    return std::any_of(w.begin(), w.end(), [&](const std::string& s) { return contains(s, part); });
-}
-
-}  // namespace
+using namespace config_test;
 
 TEST_CASE("no file, an absent optional file and an empty file all give the defaults") {
     TempDir dir;

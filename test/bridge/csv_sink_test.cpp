@@ -4,7 +4,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -251,14 +250,11 @@ TEST_CASE("csv: every row reported written survives a SIGKILL of the writer") {
 TEST_CASE("csv: a full disk fails this sink only, and the next push after space is freed is written") {
     use_copenhagen_time();
     TempDir dir;
-    if (::mount("tmpfs", dir.path().c_str(), "tmpfs", 0, "size=64k") != 0) {
-        MESSAGE("skipped: cannot mount a 64 KiB tmpfs here (" << std::strerror(errno) << ")");
+    SmallTmpfs tmpfs(dir.path());
+    if (!tmpfs.mounted()) {
+        MESSAGE("skipped: cannot mount a 64 KiB tmpfs here (" << tmpfs.error() << ")");
         return;
     }
-    struct Unmount {
-        std::string path;
-        ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
-    } unmount{dir.path()};
 
     std::vector<std::string> warnings;
     CsvSink sink(options(dir.path()), nullptr, [&](std::string_view w) { warnings.emplace_back(w); });
@@ -272,15 +268,8 @@ TEST_CASE("csv: a full disk fails this sink only, and the next push after space 
     REQUIRE(sink.counters().rows_written == 1);
 
     // Fill the file system.
-    const std::string filler = dir.path() + "/filler";
-    {
-        const int fd = ::open(filler.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        REQUIRE(fd >= 0);
-        const std::string block(4096, 'f');
-        while (::write(fd, block.data(), block.size()) > 0) {
-        }
-        ::close(fd);
-    }
+    const std::string filler = fill_disk(dir.path());
+    REQUIRE(!filler.empty());
     // The CSV's last page still has room for a few rows; then the disk is full.
     while (sink.counters().write_errors == 0 && n < 1000) push_next();
     REQUIRE(sink.counters().write_errors == 1);

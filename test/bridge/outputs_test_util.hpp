@@ -2,9 +2,15 @@
 // temporary folder.
 #pragma once
 
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -96,6 +102,41 @@ public:
 private:
     std::string path_;
 };
+
+// A tiny tmpfs mounted over a folder, for a full disk; unmounted by the destructor. Mounting
+// needs root (or a user namespace): `error` says why when it could not, and the test skips.
+class SmallTmpfs {
+public:
+    explicit SmallTmpfs(const std::string& dir, const char* size = "size=64k") : dir_(dir) {
+        if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, size) == 0) mounted_ = true;
+        else error_ = std::strerror(errno);
+    }
+    ~SmallTmpfs() {
+        if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+    }
+    SmallTmpfs(const SmallTmpfs&) = delete;
+    SmallTmpfs& operator=(const SmallTmpfs&) = delete;
+    bool mounted() const { return mounted_; }
+    const std::string& error() const { return error_; }
+
+private:
+    std::string dir_;
+    bool mounted_ = false;
+    std::string error_;
+};
+
+// Fills the file system holding `dir` with <dir>/filler; returns its path, empty when it cannot
+// be created.
+inline std::string fill_disk(const std::string& dir) {
+    const std::string filler = dir + "/filler";
+    const int fd = ::open(filler.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return {};
+    const std::string block(4096, 'f');
+    while (::write(fd, block.data(), block.size()) > 0) {
+    }
+    ::close(fd);
+    return filler;
+}
 
 inline std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
