@@ -103,14 +103,14 @@ Result<MbusInfo> parse_mbus(ByteView f) {
 
 void StreamFramer::skip(std::size_t n, const Error* e, const Handlers& h) {
     garbage_ += n;
-    if (e && h.on_error) h.on_error(*e, ByteView(buf_).first(n));
-    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(n));
+    if (e && h.on_error) h.on_error(*e, pending().first(n));
+    start_ += n;
 }
 
 // Checks the HDLC header as soon as its bytes are there, so that a 7E inside noise or inside
 // ciphertext is rejected at once instead of after waiting for the length it seems to claim.
 StreamFramer::Cut StreamFramer::check_hdlc_header(std::size_t& total) const {
-    const ByteView b(buf_);
+    const ByteView b = pending();
     if (b.size() < 3) return Cut::need_more;
     if ((b[1] & 0xF0) != 0xA0) return Cut::noise;
     total = (((b[1] & 0x07u) << 8) | b[2]) + 2;
@@ -133,7 +133,7 @@ StreamFramer::Cut StreamFramer::check_hdlc_header(std::size_t& total) const {
 }
 
 StreamFramer::Cut StreamFramer::try_cut(const Handlers& h, std::size_t& consumed) {
-    const ByteView b(buf_);
+    const ByteView b = pending();
     std::size_t total = 0;
     LinkKind kind;
     switch (b[0]) {
@@ -184,19 +184,26 @@ StreamFramer::Cut StreamFramer::try_cut(const Handlers& h, std::size_t& consumed
     }
     if (kind == LinkKind::mbus) link_layer_seen_ = true;
     LinkFrame frame{kind, Bytes(whole.begin(), whole.end()), true};
-    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(total));
+    start_ += total;
     if (h.on_frame) h.on_frame(std::move(frame));
     return Cut::frame;
 }
 
 void StreamFramer::feed(ByteView bytes, const Handlers& h) {
     buf_.insert(buf_.end(), bytes.begin(), bytes.end());
-    while (!buf_.empty()) {
+    cut_all(h);
+    // Once per feed: what is left moves to the front.
+    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(start_));
+    start_ = 0;
+}
+
+void StreamFramer::cut_all(const Handlers& h) {
+    while (start_ < buf_.size()) {
         std::size_t consumed = 0;
         Cut cut = try_cut(h, consumed);
         // A claimed length that can never arrive is noise.
         if (cut == Cut::need_more) {
-            if (buf_.size() <= kMaxFrame) return;
+            if (buffered() <= kMaxFrame) return;
             cut = Cut::noise;
         }
         switch (cut) {
@@ -205,19 +212,20 @@ void StreamFramer::feed(ByteView bytes, const Handlers& h) {
             case Cut::frame:
                 continue;
             case Cut::flag:
-                buf_.erase(buf_.begin());
+                ++start_;
                 continue;
             case Cut::corrupt: {
                 const Error e = make_error(ErrorCode::corrupt_frame, Layer::framing, 0,
                                            "frame checksum mismatch: frame damaged or cut short on the wire");
-                if (h.on_error) h.on_error(e, ByteView(buf_).first(consumed));
+                if (h.on_error) h.on_error(e, pending().first(consumed));
                 [[fallthrough]];
             }
             case Cut::noise: {
                 // Skip to the next byte that could start a frame.
+                const ByteView b = pending();
                 std::size_t next = 1;
-                while (next < buf_.size() && buf_[next] != kFlag && buf_[next] != kMbusStart &&
-                       (link_layer_seen_ || buf_[next] != kGloCiphering))
+                while (next < b.size() && b[next] != kFlag && b[next] != kMbusStart &&
+                       (link_layer_seen_ || b[next] != kGloCiphering))
                     ++next;
                 skip(next, nullptr, h);
                 continue;

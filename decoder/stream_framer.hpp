@@ -64,18 +64,23 @@ public:
     // Feeds any chunk of the stream; calls on_frame for each complete, checked frame.
     void feed(ByteView bytes, const Handlers& handlers);
     std::uint64_t garbage_bytes() const { return garbage_; }
-    std::size_t buffered() const { return buf_.size(); }
+    std::size_t buffered() const { return buf_.size() - start_; }
 
     static constexpr std::size_t kMaxFrame = 2048 + 16;
 
 private:
     enum class Cut { frame, flag, need_more, noise, corrupt };
-    // Tries to cut one frame at buf_[0].
+    void cut_all(const Handlers& handlers);
+    // Tries to cut one frame at the start of pending().
     Cut try_cut(const Handlers& handlers, std::size_t& consumed);
     Cut check_hdlc_header(std::size_t& total) const;
     void skip(std::size_t n, const Error* e, const Handlers& handlers);
+    // The bytes not yet cut. Cutting moves start_ on; the buffer is compacted once per feed, so
+    // a feed of many frames (a whole capture file) costs the same per frame as a feed of one.
+    ByteView pending() const { return ByteView(buf_).subspan(start_); }
 
     Bytes buf_;
+    std::size_t start_ = 0;
     std::uint64_t garbage_ = 0;
     bool link_layer_seen_ = false;  // HDLC or M-Bus frames on this line: no bare APDUs expected
 };
