@@ -7,6 +7,8 @@
 # (buffers growing, OpenSSL's first use) cancels out.
 #
 #   bench/instructions.sh [path/to/decode_loop]     default: build/bench/bench/decode_loop
+#   bench/instructions.sh sink                      the per-push work after decoding (sink_loop:
+#                                                   energy guard, MQTT state and diagnostics)
 #   TOP=1 bench/instructions.sh                    also list the functions costing the most
 #
 # Caveat: OpenSSL picks its AES-GCM code from the CPU features valgrind reports, which can differ
@@ -15,6 +17,11 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 loop="${1:-$here/../build/bench/bench/decode_loop}"
+function="dlms2mqtt_decode_pushes"
+if [[ "${1:-}" == sink ]]; then
+    loop="$here/../build/bench/bench/sink_loop"
+    function="dlms2mqtt_publish_pushes"
+fi
 [[ -x "$loop" ]] || { echo "instructions.sh: $loop not found; run: cmake --preset bench && cmake --build --preset bench" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "instructions.sh: valgrind is not installed" >&2; exit 1; }
 
@@ -24,9 +31,9 @@ trap 'rm -rf "$out"' EXIT
 # Prints the instructions (Ir) collected while decoding $1 pushes.
 count() {
     local n="$1" file="$out/callgrind.$1"
-    valgrind --tool=callgrind --callgrind-out-file="$file" --toggle-collect=dlms2mqtt_decode_pushes \
+    valgrind --tool=callgrind --callgrind-out-file="$file" --toggle-collect="$function" \
         "$loop" "$n" >"$out/stdout.$n" 2>"$out/stderr.$n" || {
-        echo "instructions.sh: decode_loop $n failed:" >&2
+        echo "instructions.sh: $loop $n failed:" >&2
         cat "$out/stdout.$n" "$out/stderr.$n" >&2
         exit 1
     }
@@ -37,7 +44,7 @@ count() {
 ir1000="$(count 1000)"
 ir2000="$(count 2000)"
 per_push=$(( (ir2000 - ir1000) / 1000 ))
-echo "decode_loop 1000: $ir1000 instructions; decode_loop 2000: $ir2000 instructions"
+echo "$(basename "$loop") 1000: $ir1000 instructions; 2000: $ir2000 instructions"
 echo "instructions per push: $per_push"
 
 if [[ "${TOP:-0}" != 0 ]]; then

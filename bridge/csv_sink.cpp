@@ -214,7 +214,7 @@ bool CsvSink::open(File& file, const std::string& meter, LocalDate day, const De
     file.last_sync = std::chrono::steady_clock::now();
     if (st.st_size == 0) {
         file.columns = {std::string(kTime)};
-        for (const auto& [key, reading] : ha::keyed_readings(delivery.push)) {
+        for (const auto& [key, reading] : delivery.keyed()) {
             std::string name = column_name(key, ha::display_unit(*reading));
             if (name != kTime && name != kToday) file.columns.push_back(std::move(name));
         }
@@ -344,7 +344,7 @@ void CsvSink::recover_baseline(int fd, const File& file, const std::string& mete
 
 std::string CsvSink::row(const File& file, const Delivery& delivery, std::optional<double> today_wh) const {
     std::map<std::string, std::string, std::less<>> values;
-    for (const auto& [key, reading] : ha::keyed_readings(delivery.push))
+    for (const auto& [key, reading] : delivery.keyed())
         values.emplace(column_name(key, ha::display_unit(*reading)), csv_field(ha::reading_value(*reading)));
     std::string line;
     for (std::size_t i = 0; i < file.columns.size(); ++i) {

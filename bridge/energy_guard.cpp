@@ -10,12 +10,15 @@ bool is_energy_total(std::string_view key) {
 
 int EnergyGuard::filter(dlms::Push& push) {
     const std::string meter = push.meter_serial();
+    auto& totals = totals_[meter];
     int removed = 0;
     auto drop = [&](const dlms::Reading& r) {
         if (!is_energy_total(r.key)) return false;
         const auto v = r.value();
         if (!v) return false;
-        auto [it, first] = totals_.try_emplace(meter + "/" + std::string(r.key));
+        auto it = totals.find(r.key);
+        const bool first = it == totals.end();
+        if (first) it = totals.emplace(std::string(r.key), Total{}).first;
         Total& t = it->second;
         if (first || *v >= t.baseline) {
             t.baseline = *v;

@@ -32,7 +32,8 @@ private:
         int lower_in_a_row = 0;  // pushes since the value first fell below the baseline
     };
     WarnFn warn_;
-    std::map<std::string, Total, std::less<>> totals_;  // "<meter>/<key>"
+    // By meter, then by reading key: looked up without building a string per reading.
+    std::map<std::string, std::map<std::string, Total, std::less<>>, std::less<>> totals_;
 };
 
 bool is_energy_total(std::string_view key);

@@ -17,19 +17,6 @@ std::string dump(const nlohmann::json& json) {
     return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::set<std::string> reading_ids(const dlms::Push& push) {
-    std::set<std::string> ids;
-    for (const auto& entry : ha::keyed_readings(push)) ids.insert(entry.first);
-    return ids;
-}
-
-// True when `ids` holds a key that `known` lacks.
-bool has_new(const std::set<std::string>& known, const std::set<std::string>& ids) {
-    for (const auto& id : ids)
-        if (!known.contains(id)) return true;
-    return false;
-}
-
 }  // namespace
 
 struct MqttSink::Link {
@@ -65,14 +52,18 @@ void MqttSink::take(const Delivery& delivery) {
     try {
         const dlms::Push& push = delivery.push;
         const std::string slug = ha::meter_slug(push);
-        std::set<std::string> ids = reading_ids(push);
+        const auto& keyed = delivery.keyed();
         std::lock_guard lock(mutex_);
         auto [it, first] = meters_.try_emplace(slug);
         Meter& meter = it->second;
-        if (first || has_new(meter.reading_ids, ids)) {
-            meter.reading_ids.insert(ids.begin(), ids.end());
-            add_discovery(out, push);
+        // A reading never seen from this meter needs its entity first.
+        bool new_reading = false;
+        for (const auto& [key, reading] : keyed) {
+            if (meter.reading_ids.find(key) != meter.reading_ids.end()) continue;
+            meter.reading_ids.insert(key);
+            new_reading = true;
         }
+        if (first || new_reading) add_discovery(out, push);
         if (!meter.online) {
             if (!first) log("meter " + slug + " is pushing again");
             add_availability(out, slug, true);
@@ -82,7 +73,7 @@ void MqttSink::take(const Delivery& delivery) {
         meter.decoded = true;
         meter.stats = delivery.stats;
         meter.last_received = delivery.received;
-        add_state(out, slug, push);
+        out.push_back({ha::state_topic(options_.topics, slug), dump(ha::state_json(push, keyed)), false});
         // Diagnostics change slowly: at most once per push interval (tick() keeps them moving),
         // which halves the messages of a fast replay.
         if (first || delivery.received - meter.last_diagnostics >= options_.push_interval)

@@ -75,7 +75,7 @@ private:
         dlms::DecodeStats stats;
         Clock::time_point last_received{};
         Clock::time_point last_diagnostics{};
-        std::set<std::string> reading_ids;
+        std::set<std::string, std::less<>> reading_ids;
         bool decoded = false;   // a push of this meter has decoded
         bool online = false;
         dlms::ErrorCode last_error{};

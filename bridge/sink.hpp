@@ -4,9 +4,11 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 
 #include "decoder/decoder.hpp"
 #include "decoder/push.hpp"
+#include "ha_discovery/state.hpp"
 
 namespace bridge {
 
@@ -14,6 +16,13 @@ struct Delivery {
     const dlms::Push& push;
     const dlms::DecodeStats& stats;                      // decoder counters after this push
     std::chrono::system_clock::time_point received;     // when the push was decoded
+
+    // The push's readings with their published keys, derived once for every sink that asks.
+    const ha::KeyedReadings& keyed() const {
+        if (!keyed_cache) keyed_cache = ha::keyed_readings(push);
+        return *keyed_cache;
+    }
+    mutable std::optional<ha::KeyedReadings> keyed_cache{};
 };
 
 // A frame that did not become a push: what went wrong, and the meter when the frame's header

@@ -82,7 +82,7 @@ std::string UdpSink::payload(const Delivery& delivery) {
 }
 
 std::string UdpSink::json_payload(const Delivery& delivery) const {
-    nlohmann::json state = ha::state_json(delivery.push);
+    nlohmann::json state = ha::state_json(delivery.push, delivery.keyed());
     state["version"] = 1;
     state["meter"] = delivery.push.meter_serial();
     // Text from the meter is not guaranteed UTF-8: replace bad bytes rather than throw.

@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <limits>
-#include <set>
 #include <type_traits>
 #include <variant>
 
@@ -115,15 +114,16 @@ std::string reading_key(const dlms::Reading& reading, std::size_t position) {
     return "value_" + std::to_string(index);
 }
 
-std::vector<std::pair<std::string, const dlms::Reading*>> keyed_readings(const dlms::Push& push) {
-    std::vector<std::pair<std::string, const dlms::Reading*>> out;
-    std::set<std::string, std::less<>> seen;
+KeyedReadings keyed_readings(const dlms::Push& push) {
+    KeyedReadings out;
+    out.reserve(push.readings.size());
     for (std::size_t i = 0; i < push.readings.size(); ++i) {
         const auto& r = push.readings[i];
         if (std::holds_alternative<std::monostate>(r.raw)) continue;
         std::string key = reading_key(r, i);
-        if (!seen.insert(key).second) continue;
-        out.emplace_back(std::move(key), &r);
+        // A push has a few dozen readings: a scan is cheaper than a set of copied keys.
+        const bool seen = std::any_of(out.begin(), out.end(), [&](const auto& e) { return e.first == key; });
+        if (!seen) out.emplace_back(std::move(key), &r);
     }
     return out;
 }
@@ -147,9 +147,11 @@ json reading_value(const dlms::Reading& r) {
     return nullptr;
 }
 
-json state_json(const dlms::Push& push) {
+json state_json(const dlms::Push& push) { return state_json(push, keyed_readings(push)); }
+
+json state_json(const dlms::Push& push, const KeyedReadings& keyed) {
     json state = json::object();
-    for (const auto& [key, reading] : keyed_readings(push)) state[key] = reading_value(*reading);
+    for (const auto& [key, reading] : keyed) state[key] = reading_value(*reading);
 
     const auto in = state.find("power_import");
     const auto out = state.find("power_export");

@@ -22,6 +22,11 @@ namespace ha {
 // encrypted) and "meter_time" (the notification time with a UTC offset).
 nlohmann::json state_json(const dlms::Push& push);
 
+// The readings of a push worth publishing, with their keys (see keyed_readings below).
+using KeyedReadings = std::vector<std::pair<std::string, const dlms::Reading*>>;
+// The same, from readings already keyed (the daemon keys each push once for every output).
+nlohmann::json state_json(const dlms::Push& push, const KeyedReadings& keyed);
+
 // The last thing that went wrong with a meter's pushes; empty kind = nothing yet.
 struct LastError {
     std::string_view kind;     // dlms::to_string(ErrorCode): "wrong_key", "not_encrypted", ...
@@ -47,7 +52,7 @@ std::string reading_key(const dlms::Reading& reading, std::size_t position);
 
 // The readings of a push worth publishing, with their keys, in push order: the first reading of
 // a key wins, and values the meter left empty (null-data) are left out.
-std::vector<std::pair<std::string, const dlms::Reading*>> keyed_readings(const dlms::Push& push);
+KeyedReadings keyed_readings(const dlms::Push& push);
 
 // "kWh" for Wh and "kvarh" for varh (energy is published in kilo-units), else the DLMS symbol.
 std::string_view display_unit(const dlms::Reading& reading);
