@@ -1,5 +1,7 @@
 #include "bridge/paho_publisher.hpp"
 
+#include "bridge/tls_check.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -14,6 +16,7 @@ namespace {
 constexpr auto kErrorLogInterval = std::chrono::seconds(30);
 constexpr auto kOfflineWait = std::chrono::milliseconds(600);
 constexpr auto kDisconnectWait = std::chrono::milliseconds(300);
+constexpr auto kDiagnoseWait = std::chrono::seconds(3);
 
 // Paho hands back either a CONNACK code (1..5) or one of its own negative codes.
 std::string describe_rc(int rc) {
@@ -56,7 +59,8 @@ void validate(const PahoOptions& o) {
     require(o.password.empty() || !o.username.empty(), "mqtt.password is set without mqtt.username; set both");
     require(o.keepalive.count() > 0, "mqtt.keepalive must be a positive number of seconds");
     if (o.tls.enabled) {
-        require_readable(o.tls.ca_file, "mqtt.tls.ca_file");
+        const std::string ca_problem = tls::check_ca_file(o.tls.ca_file);  // Paho would only say "-1"
+        require(ca_problem.empty(), ca_problem);
         require_readable(o.tls.cert_file, "mqtt.tls.cert_file");
         require_readable(o.tls.key_file, "mqtt.tls.key_file");
     }
@@ -207,9 +211,10 @@ void PahoPublisher::publish(const std::string& topic, const std::string& payload
     }
 }
 
-bool PahoPublisher::wait_pending_below(std::size_t limit, std::chrono::milliseconds timeout) const {
+bool PahoPublisher::wait_pending_below(std::size_t limit, std::chrono::milliseconds timeout,
+                                       const std::atomic<bool>* cancel) const {
     const auto until = std::chrono::steady_clock::now() + timeout;
-    while (true) {
+    while (!(cancel && *cancel)) {
         try {
             if (client_->get_pending_delivery_tokens().size() < limit) return true;
         } catch (const std::exception&) {
@@ -218,6 +223,7 @@ bool PahoPublisher::wait_pending_below(std::size_t limit, std::chrono::milliseco
         if (std::chrono::steady_clock::now() >= until) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
+    return false;
 }
 
 bool PahoPublisher::connected() const {
@@ -249,7 +255,12 @@ PublisherStats PahoPublisher::stats() const {
 void PahoPublisher::run_connector() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        if (want_connect_ && std::chrono::steady_clock::now() >= next_attempt_) {
+        if (failure_to_report_) {
+            const int rc = *std::exchange(failure_to_report_, std::nullopt);
+            lock.unlock();
+            report_failure(rc);
+            lock.lock();
+        } else if (want_connect_ && std::chrono::steady_clock::now() >= next_attempt_) {
             want_connect_ = false;
             lock.unlock();
             begin_connect();
@@ -275,6 +286,7 @@ void PahoPublisher::begin_connect() {
 void PahoPublisher::handle_connected() {
     std::vector<std::string> topics;
     std::vector<std::function<void()>> callbacks;
+    std::string after;
     {
         std::lock_guard lock(mutex_);
         if (stopping_) return;
@@ -283,8 +295,14 @@ void PahoPublisher::handle_connected() {
         ++stats_.connects;
         for (const auto& entry : message_handlers_) topics.push_back(entry.first);
         callbacks = connected_callbacks_;
+        if (outage_since_) {
+            const auto away = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - *outage_since_);
+            after = " after " + describe_wait(away) + " without a connection";
+        }
+        outage_since_.reset();
+        outage_cause_.clear();
     }
-    log("MQTT connected to " + uri_ + " as client '" + options_.client_id + "'");
+    log("MQTT connected to " + uri_ + " as client '" + options_.client_id + "'" + after);
     if (!options_.status_topic.empty()) publish(options_.status_topic, "online", options_.qos, true);
     for (const auto& topic : topics) subscribe(topic);
     for (const auto& callback : callbacks) {
@@ -296,21 +314,42 @@ void PahoPublisher::handle_connected() {
     }
 }
 
+// On a client thread: schedules the next attempt and leaves the telling to the connector thread,
+// which may take a moment to diagnose a TLS failure.
 void PahoPublisher::handle_connect_failure(int rc) {
-    std::chrono::milliseconds wait{};
     {
         std::lock_guard lock(mutex_);
         ++stats_.connect_failures;
         if (stopping_) return;
-        wait = backoff_;
+        const auto wait = backoff_;
         backoff_ = std::min(backoff_ * 2, options_.max_retry);
         want_connect_ = true;
         next_attempt_ = std::chrono::steady_clock::now() + wait;
+        if (!outage_since_) outage_since_ = std::chrono::steady_clock::now();
+        failure_to_report_ = rc;
     }
     wake_.notify_all();
-    std::string who = options_.username.empty() ? "anonymously" : "as user '" + options_.username + "'";
-    log("MQTT connect to " + uri_ + " " + who + " failed: " + describe_rc(rc) + "; retrying in " +
-        describe_wait(wait));
+}
+
+// Logs a failed connect once per outage, and again only when its cause changes.
+void PahoPublisher::report_failure(int rc) {
+    std::string cause = describe_rc(rc);
+    if (options_.tls.enabled && rc == MQTTASYNC_FAILURE) {
+        const tls::Target target{options_.host, options_.port, options_.tls.ca_file, options_.tls.insecure};
+        std::string named = tls::diagnose(target, kDiagnoseWait, [this] {
+            std::lock_guard lock(mutex_);
+            return stopping_;
+        });
+        if (!named.empty()) cause = std::move(named);
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ || cause == outage_cause_) return;
+        outage_cause_ = cause;
+    }
+    const std::string who = options_.username.empty() ? "anonymously" : "as user '" + options_.username + "'";
+    warn("MQTT connect to " + uri_ + " " + who + " failed: " + cause + "; retrying every " +
+         describe_wait(options_.max_retry) + " (not logged again until the cause changes)");
 }
 
 void PahoPublisher::handle_connection_lost(const std::string& cause) {
@@ -321,9 +360,11 @@ void PahoPublisher::handle_connection_lost(const std::string& cause) {
         backoff_ = options_.min_retry;
         want_connect_ = true;
         next_attempt_ = std::chrono::steady_clock::now() + options_.min_retry;
+        outage_since_ = std::chrono::steady_clock::now();
+        outage_cause_.clear();
     }
     wake_.notify_all();
-    log("MQTT connection to " + uri_ + " lost" + (cause.empty() ? "" : " (" + cause + ")") + "; reconnecting");
+    warn("MQTT connection to " + uri_ + " lost" + (cause.empty() ? "" : " (" + cause + ")") + "; reconnecting");
 }
 
 void PahoPublisher::handle_message(const std::string& topic, const std::string& payload) {
@@ -358,6 +399,14 @@ void PahoPublisher::log(std::string_view line) const {
         return;
     }
     std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+}
+
+void PahoPublisher::warn(std::string_view line) const {
+    if (!options_.warn) return log(line);
+    try {
+        options_.warn(line);
+    } catch (...) {
+    }
 }
 
 // A dead broker with a full buffer would otherwise print one line per message.

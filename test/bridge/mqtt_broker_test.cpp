@@ -189,7 +189,7 @@ TEST_CASE("sink over a real broker: a silent meter's availability turns 'offline
 }
 
 TEST_CASE("user name and password: the right ones connect, a wrong password is refused and never logged") {
-    Mosquitto broker({"bridge", "right-pass-123"});
+    Mosquitto broker({.username = "bridge", .password = "right-pass-123"});
     MqttProbe probe(broker.port(), "#", "bridge", "right-pass-123");
 
     LogLines good_log;
