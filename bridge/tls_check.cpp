@@ -163,12 +163,10 @@ bool is_chain_problem(int e) {
 std::string name_problems(const Target& t, std::vector<int> problems, X509* cert) {
     std::vector<std::string> out;
     if (std::any_of(problems.begin(), problems.end(), is_chain_problem)) {
-        const std::string issuer = cert ? " (it was issued by '" + issuer_of(cert) + "')" : "";
-        out.push_back(t.ca_file.empty()
-                          ? "server certificate not signed by a CA this system trusts" + issuer +
-                                "; set mqtt.tls.ca_file to the certificate of the CA that signed it"
-                          : "server certificate not signed by the CA in mqtt.tls.ca_file (" + t.ca_file + ")" + issuer +
-                                "; set mqtt.tls.ca_file to the certificate of the CA that signed it");
+        const std::string issuer = cert ? " but by '" + issuer_of(cert) + "'" : "";
+        out.push_back((t.ca_file.empty() ? "server certificate not signed by a CA this system trusts"
+                                         : "server certificate not signed by the CA in mqtt.tls.ca_file (" + t.ca_file + ")") +
+                      issuer + "; set mqtt.tls.ca_file to the certificate of the CA that signed it");
     }
     for (int e : {X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH}) {
         if (std::find(problems.begin(), problems.end(), e) == problems.end()) continue;
