@@ -344,7 +344,7 @@ void PahoPublisher::report_failure(int rc) {
     }
     {
         std::lock_guard lock(mutex_);
-        if (stopping_ || cause == outage_cause_) return;
+        if (stopping_ || connected_ || cause == outage_cause_) return;  // connected: the news is stale
         outage_cause_ = cause;
     }
     const std::string who = options_.username.empty() ? "anonymously" : "as user '" + options_.username + "'";

@@ -190,7 +190,7 @@ std::string openssl_error() {
     const unsigned long e = ERR_get_error();
     ERR_clear_error();
     const char* reason = e ? ERR_reason_error_string(e) : nullptr;
-    return reason ? reason : "connection closed";
+    return reason ? reason : "the broker closed the connection";
 }
 
 }  // namespace

@@ -98,3 +98,19 @@ TEST_CASE("TLS: a ca_file that is not PEM stops start-up with one line naming mq
 }
 
 }  // namespace daemon_test
+
+namespace daemon_test {
+
+TEST_CASE("TLS: mqtt.port pointing at the broker's plain-text listener is named as such") {
+    test_mqtt::TestCertificates certs;
+    Rig rig(tls_broker(certs.server_cert(), certs.server_key()));
+    auto settings = tls_settings(rig, certs.ca_file());
+    settings["DLMS2MQTT_MQTT_PORT"] = std::to_string(rig.broker.port());
+    Daemon daemon(rig, settings);
+    INFO("daemon log:\n" << daemon.log());
+    CHECK(wait_for_warning(daemon, {"TLS handshake with 127.0.0.1:" + std::to_string(rig.broker.port()) + " failed",
+                                    "check that mqtt.port is the broker's TLS listener"}));
+    CHECK(daemon.terminate().has_value());
+}
+
+}  // namespace daemon_test
