@@ -1,6 +1,7 @@
 # The MQTT side of the bridge: the Paho publisher and the Home Assistant sink.
 add_library(dlms_bridge_mqtt STATIC
   ${CMAKE_CURRENT_LIST_DIR}/paho_publisher.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/paho_setup.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mqtt_sink.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tls_check.cpp
 )
