@@ -202,6 +202,7 @@ void PahoPublisher::run_connector() {
             wake_.wait(lock);
         }
     }
+    if (std::exchange(failure_to_report_, std::nullopt)) ++stats_.connect_failures;
 }
 
 void PahoPublisher::begin_connect() {
@@ -250,7 +251,8 @@ void PahoPublisher::handle_connected() {
 void PahoPublisher::handle_connect_failure(int rc) {
     {
         std::lock_guard lock(mutex_);
-        ++stats_.connect_failures;
+        // Counted once reported, so that a caller seeing the count also sees the log line.
+        if (stopping_ || failure_to_report_) ++stats_.connect_failures;
         if (stopping_) return;
         const auto wait = backoff_;
         backoff_ = std::min(backoff_ * 2, options_.max_retry);
@@ -273,14 +275,19 @@ void PahoPublisher::report_failure(int rc) {
         });
         if (!named.empty()) cause = std::move(named);
     }
+    bool tell = false;
     {
         std::lock_guard lock(mutex_);
-        if (stopping_ || connected_ || cause == outage_cause_) return;  // connected: the news is stale
-        outage_cause_ = cause;
+        tell = !stopping_ && !connected_ && cause != outage_cause_;  // connected: the news is stale
+        if (tell) outage_cause_ = cause;
     }
     const std::string who = options_.username.empty() ? "anonymously" : "as user '" + options_.username + "'";
-    warn("MQTT connect to " + uri_ + " " + who + " failed: " + cause + "; retrying every " +
-         describe_wait(options_.max_retry) + " (not logged again until the cause changes)");
+    if (tell) {
+        warn("MQTT connect to " + uri_ + " " + who + " failed: " + cause + "; retrying every " +
+             describe_wait(options_.max_retry) + " (not logged again until the cause changes)");
+    }
+    std::lock_guard lock(mutex_);
+    ++stats_.connect_failures;
 }
 
 void PahoPublisher::handle_connection_lost(const std::string& cause) {
