@@ -120,9 +120,46 @@ Check set_udp_address(Config& c, const std::string& v) {
     return {};
 }
 
+// Topics and the client id travel as MQTT UTF-8 strings, and a broker (mosquitto among them)
+// drops a client whose string is not well-formed UTF-8 or holds a control character. Said at
+// start-up instead of as a connection refused later. Empty when usable, else what is wrong
+// (the value itself is not repeated: it may not be printable).
+std::string mqtt_string_problem(std::string_view v) {
+    if (v.size() > 65535) return "is longer than MQTT allows (65535 bytes)";
+    std::size_t i = 0;
+    while (i < v.size()) {
+        const auto b = static_cast<unsigned char>(v[i]);
+        const std::size_t n = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+        char32_t cp = n == 1 ? b : n == 2 ? b & 0x1F : n == 3 ? b & 0x0F : b & 0x07;
+        bool ok = n != 0 && i + n <= v.size();
+        for (std::size_t k = 1; ok && k < n; ++k) {
+            const auto cont = static_cast<unsigned char>(v[i + k]);
+            ok = (cont & 0xC0) == 0x80;
+            cp = (cp << 6) | (cont & 0x3F);
+        }
+        static constexpr char32_t kLeast[] = {0, 0, 0x80, 0x800, 0x10000};  // shorter forms are overlong
+        if (!ok || cp < kLeast[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return "is not valid UTF-8 (at byte " + std::to_string(i + 1) + ")";
+        if (cp == 0) return "holds a NUL character (at byte " + std::to_string(i + 1) + ")";
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+            return "holds a control character (at byte " + std::to_string(i + 1) + ")";
+        i += n;
+    }
+    return {};
+}
+
+Check set_client_id(Config& c, const std::string& v) {
+    if (auto problem = mqtt_string_problem(v); !problem.empty())
+        return Problem{problem, "use printable characters only, e.g. dlms2mqtt-kitchen (or leave it out for dlms2mqtt-<hostname>)"};
+    c.mqtt.client_id = v;
+    return {};
+}
+
 // MQTT topic prefixes: wildcards or stray slashes would make topics nobody can subscribe to.
 Setter topic(Member<std::string> get) {
     return [get](Config& c, const std::string& v) -> Check {
+        if (auto problem = mqtt_string_problem(v); !problem.empty())
+            return Problem{problem, "use printable UTF-8 topic levels without '+' or '#', e.g. dlms2mqtt"};
         if (v.empty() || v.find_first_of("+#") != std::string::npos || v.front() == '/' || v.back() == '/') {
             return Problem{shown(v) + " is not a usable topic prefix",
                            "use topic levels without '+', '#' or a leading or trailing '/', e.g. dlms2mqtt"};
@@ -174,7 +211,7 @@ const std::vector<Field>& fields() {
         {"mqtt.enabled", false, flag([](C& c) -> auto& { return c.mqtt.enabled; })},
         {"mqtt.host", false, text([](C& c) -> auto& { return c.mqtt.host; })},
         {"mqtt.port", false, number<int>([](C& c) -> auto& { return c.mqtt.port; }, 1, 65535, "a port number")},
-        {"mqtt.client_id", false, text([](C& c) -> auto& { return c.mqtt.client_id; })},
+        {"mqtt.client_id", false, set_client_id},
         {"mqtt.username", false, text([](C& c) -> auto& { return c.mqtt.username; })},
         {"mqtt.password", true, text([](C& c) -> auto& { return c.mqtt.password; })},
         {"mqtt.tls.enabled", false, flag([](C& c) -> auto& { return c.mqtt.tls.enabled; })},

@@ -258,6 +258,7 @@ std::unique_ptr<PahoPublisher> make_publisher(const Config& c) {
     o.buffer_messages = c.mqtt.buffer_messages;
     o.status_topic = ha::bridge_status_topic({c.mqtt.base_topic, c.mqtt.discovery_prefix});
     o.log = log_to(LogLevel::info);
+    o.warn = log_to(LogLevel::warning);
     return std::make_unique<PahoPublisher>(std::move(o));
 }
 
@@ -365,7 +366,8 @@ int run_daemon(const Config& config, const RunOptions& options, const std::atomi
     std::uint64_t frames_taken = 0;
     while (!queue.closed_and_empty()) {
         if (auto frame = queue.pop(250ms)) {
-            if (replay && publisher && frames_taken++ % 16 == 0) publisher->wait_pending_below(publish_window, 30s);
+            // A stop request ends the wait: a hung broker must not hold a shutdown.
+            if (replay && publisher && frames_taken++ % 16 == 0) publisher->wait_pending_below(publish_window, 30s, &stop);
             decoder.decode_frame(*frame, h);
         }
         const auto now = std::chrono::steady_clock::now();
@@ -389,7 +391,7 @@ int run_daemon(const Config& config, const RunOptions& options, const std::atomi
              std::to_string(st.missed_pushes) + " pushes missed");
     mqtt.reset();
     if (publisher) {
-        if (replay && !stop && !publisher->wait_pending_below(1, 10s))
+        if (replay && !stop && !publisher->wait_pending_below(1, 10s, &stop) && !stop)
             log_warning("MQTT: messages still unacknowledged after 10 s; stopping anyway");
         publisher->stop();
     }

@@ -2,18 +2,25 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <stdexcept>
 #include <utility>
 
 #include <mqtt/async_client.h>
 
+#include "bridge/paho_setup.hpp"
+#include "bridge/tls_check.hpp"
+
 namespace bridge {
 namespace {
+
+using paho_detail::make_client;
+using paho_detail::make_connect_options;
+using paho_detail::make_uri;
+using paho_detail::validate;
 
 constexpr auto kErrorLogInterval = std::chrono::seconds(30);
 constexpr auto kOfflineWait = std::chrono::milliseconds(600);
 constexpr auto kDisconnectWait = std::chrono::milliseconds(300);
+constexpr auto kDiagnoseWait = std::chrono::seconds(3);
 
 // Paho hands back either a CONNACK code (1..5) or one of its own negative codes.
 std::string describe_rc(int rc) {
@@ -33,78 +40,6 @@ std::string describe_rc(int rc) {
 std::string describe_wait(std::chrono::milliseconds wait) {
     if (wait < std::chrono::seconds(1)) return std::to_string(wait.count()) + " ms";
     return std::to_string((wait.count() + 500) / 1000) + " s";
-}
-
-void require(bool ok, const std::string& message) {
-    if (!ok) throw std::invalid_argument(message);
-}
-
-void require_readable(const std::string& path, const char* setting) {
-    if (path.empty()) return;
-    std::ifstream file(path);
-    require(file.good(), std::string(setting) + ": cannot read '" + path + "'; give a readable PEM file");
-}
-
-void validate(const PahoOptions& o) {
-    require(!o.host.empty(), "mqtt.host is empty; set the broker's host name or address");
-    require(o.port > 0 && o.port < 65536,
-            "mqtt.port " + std::to_string(o.port) + " is out of range; use 1..65535 (1883, 8883 for TLS)");
-    require(!o.client_id.empty(), "mqtt.client_id is empty; set a stable client id");
-    require(o.qos >= 0 && o.qos <= 2, "mqtt.qos " + std::to_string(o.qos) + " is invalid; use 0, 1 or 2");
-    require(o.buffer_messages > 0,
-            "mqtt.buffer_messages " + std::to_string(o.buffer_messages) + " is invalid; use a positive count");
-    require(o.password.empty() || !o.username.empty(), "mqtt.password is set without mqtt.username; set both");
-    require(o.keepalive.count() > 0, "mqtt.keepalive must be a positive number of seconds");
-    if (o.tls.enabled) {
-        require_readable(o.tls.ca_file, "mqtt.tls.ca_file");
-        require_readable(o.tls.cert_file, "mqtt.tls.cert_file");
-        require_readable(o.tls.key_file, "mqtt.tls.key_file");
-    }
-}
-
-std::string make_uri(const PahoOptions& o) {
-    const bool v6 = o.host.find(':') != std::string::npos;
-    const std::string host = v6 ? "[" + o.host + "]" : o.host;
-    return (o.tls.enabled ? "ssl://" : "tcp://") + host + ":" + std::to_string(o.port);
-}
-
-mqtt::ssl_options make_ssl(const MqttTlsOptions& tls) {
-    mqtt::ssl_options ssl;
-    if (!tls.ca_file.empty()) ssl.set_trust_store(tls.ca_file);
-    if (!tls.cert_file.empty()) ssl.set_key_store(tls.cert_file);
-    if (!tls.key_file.empty()) ssl.set_private_key(tls.key_file);
-    ssl.set_enable_server_cert_auth(!tls.insecure);
-    ssl.set_verify(!tls.insecure);
-    return ssl;
-}
-
-std::unique_ptr<mqtt::connect_options> make_connect_options(const PahoOptions& o) {
-    auto opts = std::make_unique<mqtt::connect_options>();
-    opts->set_mqtt_version(MQTTVERSION_3_1_1);
-    opts->set_clean_session(true);
-    opts->set_keep_alive_interval(o.keepalive);
-    opts->set_connect_timeout(std::chrono::seconds(10));
-    opts->set_max_inflight(100);
-    // Reconnecting is done by our own thread, so the first connect is retried the same way.
-    opts->set_automatic_reconnect(false);
-    if (!o.username.empty()) opts->set_user_name(o.username);
-    if (!o.password.empty()) opts->set_password(o.password);
-    if (!o.status_topic.empty())
-        opts->set_will(mqtt::will_options(o.status_topic, std::string("offline"), o.qos, true));
-    if (o.tls.enabled) opts->set_ssl(make_ssl(o.tls));
-    return opts;
-}
-
-std::unique_ptr<mqtt::async_client> make_client(const PahoOptions& o, const std::string& uri) {
-    mqtt::create_options create(MQTTVERSION_3_1_1);
-    create.set_send_while_disconnected(true, true);  // buffer from the start, before the first connect
-    create.set_max_buffered_messages(o.buffer_messages);
-    create.set_delete_oldest_messages(true);  // the newest state matters more than old ones
-    try {
-        return std::make_unique<mqtt::async_client>(uri, o.client_id, create, nullptr);
-    } catch (const mqtt::exception& e) {
-        throw std::invalid_argument("mqtt: cannot create a client for " + uri + ": " + e.what());
-    }
 }
 
 }  // namespace
@@ -207,9 +142,10 @@ void PahoPublisher::publish(const std::string& topic, const std::string& payload
     }
 }
 
-bool PahoPublisher::wait_pending_below(std::size_t limit, std::chrono::milliseconds timeout) const {
+bool PahoPublisher::wait_pending_below(std::size_t limit, std::chrono::milliseconds timeout,
+                                       const std::atomic<bool>* cancel) const {
     const auto until = std::chrono::steady_clock::now() + timeout;
-    while (true) {
+    while (!(cancel && *cancel)) {
         try {
             if (client_->get_pending_delivery_tokens().size() < limit) return true;
         } catch (const std::exception&) {
@@ -218,6 +154,7 @@ bool PahoPublisher::wait_pending_below(std::size_t limit, std::chrono::milliseco
         if (std::chrono::steady_clock::now() >= until) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
+    return false;
 }
 
 bool PahoPublisher::connected() const {
@@ -249,7 +186,12 @@ PublisherStats PahoPublisher::stats() const {
 void PahoPublisher::run_connector() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        if (want_connect_ && std::chrono::steady_clock::now() >= next_attempt_) {
+        if (failure_to_report_) {
+            const int rc = *std::exchange(failure_to_report_, std::nullopt);
+            lock.unlock();
+            report_failure(rc);
+            lock.lock();
+        } else if (want_connect_ && std::chrono::steady_clock::now() >= next_attempt_) {
             want_connect_ = false;
             lock.unlock();
             begin_connect();
@@ -260,6 +202,7 @@ void PahoPublisher::run_connector() {
             wake_.wait(lock);
         }
     }
+    if (std::exchange(failure_to_report_, std::nullopt)) ++stats_.connect_failures;
 }
 
 void PahoPublisher::begin_connect() {
@@ -275,6 +218,7 @@ void PahoPublisher::begin_connect() {
 void PahoPublisher::handle_connected() {
     std::vector<std::string> topics;
     std::vector<std::function<void()>> callbacks;
+    std::string after;
     {
         std::lock_guard lock(mutex_);
         if (stopping_) return;
@@ -283,8 +227,14 @@ void PahoPublisher::handle_connected() {
         ++stats_.connects;
         for (const auto& entry : message_handlers_) topics.push_back(entry.first);
         callbacks = connected_callbacks_;
+        if (outage_since_) {
+            const auto away = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - *outage_since_);
+            after = " after " + describe_wait(away) + " without a connection";
+        }
+        outage_since_.reset();
+        outage_cause_.clear();
     }
-    log("MQTT connected to " + uri_ + " as client '" + options_.client_id + "'");
+    log("MQTT connected to " + uri_ + " as client '" + options_.client_id + "'" + after);
     if (!options_.status_topic.empty()) publish(options_.status_topic, "online", options_.qos, true);
     for (const auto& topic : topics) subscribe(topic);
     for (const auto& callback : callbacks) {
@@ -296,21 +246,48 @@ void PahoPublisher::handle_connected() {
     }
 }
 
+// On a client thread: schedules the next attempt and leaves the telling to the connector thread,
+// which may take a moment to diagnose a TLS failure.
 void PahoPublisher::handle_connect_failure(int rc) {
-    std::chrono::milliseconds wait{};
     {
         std::lock_guard lock(mutex_);
-        ++stats_.connect_failures;
+        // Counted once reported, so that a caller seeing the count also sees the log line.
+        if (stopping_ || failure_to_report_) ++stats_.connect_failures;
         if (stopping_) return;
-        wait = backoff_;
+        const auto wait = backoff_;
         backoff_ = std::min(backoff_ * 2, options_.max_retry);
         want_connect_ = true;
         next_attempt_ = std::chrono::steady_clock::now() + wait;
+        if (!outage_since_) outage_since_ = std::chrono::steady_clock::now();
+        failure_to_report_ = rc;
     }
     wake_.notify_all();
-    std::string who = options_.username.empty() ? "anonymously" : "as user '" + options_.username + "'";
-    log("MQTT connect to " + uri_ + " " + who + " failed: " + describe_rc(rc) + "; retrying in " +
-        describe_wait(wait));
+}
+
+// Logs a failed connect once per outage, and again only when its cause changes.
+void PahoPublisher::report_failure(int rc) {
+    std::string cause = describe_rc(rc);
+    if (options_.tls.enabled && rc == MQTTASYNC_FAILURE) {
+        const tls::Target target{options_.host, options_.port, options_.tls.ca_file, options_.tls.insecure};
+        std::string named = tls::diagnose(target, kDiagnoseWait, [this] {
+            std::lock_guard lock(mutex_);
+            return stopping_;
+        });
+        if (!named.empty()) cause = std::move(named);
+    }
+    bool tell = false;
+    {
+        std::lock_guard lock(mutex_);
+        tell = !stopping_ && !connected_ && cause != outage_cause_;  // connected: the news is stale
+        if (tell) outage_cause_ = cause;
+    }
+    const std::string who = options_.username.empty() ? "anonymously" : "as user '" + options_.username + "'";
+    if (tell) {
+        warn("MQTT connect to " + uri_ + " " + who + " failed: " + cause + "; retrying every " +
+             describe_wait(options_.max_retry) + " (not logged again until the cause changes)");
+    }
+    std::lock_guard lock(mutex_);
+    ++stats_.connect_failures;
 }
 
 void PahoPublisher::handle_connection_lost(const std::string& cause) {
@@ -321,9 +298,11 @@ void PahoPublisher::handle_connection_lost(const std::string& cause) {
         backoff_ = options_.min_retry;
         want_connect_ = true;
         next_attempt_ = std::chrono::steady_clock::now() + options_.min_retry;
+        outage_since_ = std::chrono::steady_clock::now();
+        outage_cause_.clear();
     }
     wake_.notify_all();
-    log("MQTT connection to " + uri_ + " lost" + (cause.empty() ? "" : " (" + cause + ")") + "; reconnecting");
+    warn("MQTT connection to " + uri_ + " lost" + (cause.empty() ? "" : " (" + cause + ")") + "; reconnecting");
 }
 
 void PahoPublisher::handle_message(const std::string& topic, const std::string& payload) {
@@ -358,6 +337,14 @@ void PahoPublisher::log(std::string_view line) const {
         return;
     }
     std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+}
+
+void PahoPublisher::warn(std::string_view line) const {
+    if (!options_.warn) return log(line);
+    try {
+        options_.warn(line);
+    } catch (...) {
+    }
 }
 
 // A dead broker with a full buffer would otherwise print one line per message.

@@ -1,9 +1,14 @@
 // Publisher over Eclipse Paho's async client. Every call returns at once: messages go into Paho's
 // bounded offline buffer while the broker is away, and a background thread reconnects with a
-// growing pause (1 s doubling to 60 s). The bridge status topic carries a retained "online" after
-// each connect and the retained will "offline" when the connection dies.
+// short pause (0.5 s doubling to 2 s): a broker restart is routine (a Home Assistant update restarts
+// its mosquitto add-on) and a connect attempt is cheap, so publishing resumes within seconds of
+// the broker's return however long it was away. An outage is logged once, not per attempt; a
+// failed TLS connect is diagnosed with OpenSSL (bridge/tls_check.hpp) since Paho cannot say why.
+// The bridge status topic carries a retained "online" after each connect and the retained will
+// "offline" when the connection dies.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -11,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -44,10 +50,12 @@ struct PahoOptions {
     int qos = 1;                          // for status messages and subscriptions
     int buffer_messages = 1000;           // offline buffer; the oldest message goes when full
     std::string status_topic;             // "<base>/status"; empty = no will, no "online"
-    std::chrono::milliseconds min_retry{1000};
-    std::chrono::milliseconds max_retry{60000};
+    std::chrono::milliseconds min_retry{500};
+    std::chrono::milliseconds max_retry{2000};
     // One line per call, from the caller's and the client's threads; empty = stderr.
     std::function<void(std::string_view)> log;
+    // Problems worth a warning (connect failures with their cause, a lost connection); empty = log.
+    std::function<void(std::string_view)> warn;
 };
 
 struct PublisherStats {
@@ -79,7 +87,9 @@ public:
     // Waits until fewer than `limit` messages await the broker, or `timeout` passes; false then.
     // Paho drops the oldest queued message once its buffer is full, connected or not, so a
     // replay that must publish everything paces itself with this.
-    bool wait_pending_below(std::size_t limit, std::chrono::milliseconds timeout) const;
+    // `cancel` (a stop request) ends the wait early, with false.
+    bool wait_pending_below(std::size_t limit, std::chrono::milliseconds timeout,
+                            const std::atomic<bool>* cancel = nullptr) const;
 
     PublisherStats stats() const;
     const std::string& server_uri() const { return uri_; }
@@ -92,10 +102,12 @@ private:
     void set_disconnected();
     void handle_connected();
     void handle_connect_failure(int rc);
+    void report_failure(int rc);
     void handle_connection_lost(const std::string& cause);
     void handle_message(const std::string& topic, const std::string& payload);
     void subscribe(const std::string& topic);
     void log(std::string_view line) const;
+    void warn(std::string_view line) const;
     void log_publish_error(const std::string& topic, const std::string& what);
 
     PahoOptions options_;
@@ -111,6 +123,10 @@ private:
     bool want_connect_ = false;
     std::chrono::steady_clock::time_point next_attempt_{};
     std::chrono::milliseconds backoff_{};
+    std::optional<int> failure_to_report_;  // for the connector thread, which may diagnose it
+    // The current outage: since when, and the cause last logged (not logged again while it lasts).
+    std::optional<std::chrono::steady_clock::time_point> outage_since_;
+    std::string outage_cause_;
     PublisherStats stats_;
     std::vector<std::function<void()>> connected_callbacks_;
     std::map<std::string, MessageHandler> message_handlers_;

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config
   libssl-dev libpaho-mqtt-dev libpaho-mqttpp-dev nlohmann-json3-dev libyaml-cpp-dev doctest-dev
-  mosquitto mosquitto-clients
+  mosquitto mosquitto-clients openssl  # openssl: the TLS tests make throw-away certificates
 )
 packages+=("$@")
 

@@ -63,7 +63,11 @@ sim::Bytes MeterFeed::next_frame() {
     return frame;
 }
 
-Rig::Rig() : pty(dir / "ttyMeter") { new_probe(); }
+Rig::Rig(test_mqtt::MosquittoOptions broker_options) : broker(std::move(broker_options)), pty(dir / "ttyMeter") {
+    new_probe();
+}
+
+Rig::~Rig() { broker.resume(); }
 
 void Rig::new_probe() {
     probe.reset();

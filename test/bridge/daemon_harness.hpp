@@ -69,7 +69,10 @@ struct Rig {
     test_mqtt::Mosquitto broker;
     testsupport::Pty pty;
     std::unique_ptr<test_mqtt::MqttProbe> probe;
-    Rig();
+    explicit Rig(test_mqtt::MosquittoOptions broker_options = {});
+    ~Rig();  // resumes a paused broker first, so the probe can say goodbye
+    Rig(const Rig&) = delete;
+    Rig& operator=(const Rig&) = delete;
     // A new subscriber on '#' (after the broker has been restarted, say).
     void new_probe();
 };

@@ -2,6 +2,7 @@
 // a capture replayed as fast as it goes.
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -179,6 +180,57 @@ TEST_CASE("run --replay FILE --fast publishes every push of a hex capture and ex
     const auto all = rig.probe->messages();
     CHECK(state_counters(all) == written);
     CHECK(has_prefix(all, kDiscoveryPrefix));
+}
+
+}  // namespace daemon_test
+
+namespace daemon_test {
+
+// A broker restart is routine (updating Home Assistant restarts its mosquitto add-on): whatever
+// the outage's length, the bridge must be publishing again within seconds of the broker's return.
+TEST_CASE("the broker away 40 s: the next state arrives within 5 s of its return, and the outage is logged once") {
+    Rig rig;
+    Daemon daemon(rig);
+    INFO("daemon log:\n" << daemon.log());
+    require_bridge_online(rig);
+    Feeder feeder(rig.pty, 1s);
+    REQUIRE(rig.probe->wait_for([](const Messages& m) { return count_on(m, kStateTopic) >= 1; }, kWait));
+
+    rig.broker.stop();
+    std::this_thread::sleep_for(40s);
+    rig.broker.start();  // same port
+    rig.new_probe();
+    // The probe sees only what was sent after the return: the buffered states, or a new one.
+    CHECK(rig.probe->wait_for([](const Messages& m) { return count_on(m, kStateTopic) >= 1; }, 5s));
+    feeder.stop();
+    CHECK(feeder.error().empty());
+    stop_cleanly(rig, daemon);
+    // Not one line per attempt: the outage is logged once.
+    CHECK(count_lines_containing(daemon.log(), "MQTT connect to") <= 1);
+}
+
+// SIGTERM while the replay waits for a broker that accepts connections but answers nothing.
+TEST_CASE("SIGTERM during run --replay --fast into a hung broker: the daemon exits within 5 s") {
+    Rig rig;
+    MeterFeed meter;
+    const auto capture = rig.dir / "large.hex";
+    {
+        std::ofstream out(capture);
+        for (int i = 0; i < 5000; ++i) out << dlms::to_hex(meter.next_frame()) << "\n";
+    }
+    Daemon daemon(rig, {}, {"run", "--replay", capture.string(), "--fast"});
+    INFO("daemon log:\n" << daemon.log());
+    require_bridge_online(rig);
+    rig.broker.pause();
+    std::this_thread::sleep_for(1s);  // the replay is now waiting on the broker
+    REQUIRE(daemon.process().running());
+
+    daemon.process().signal(SIGTERM);
+    const auto rc = daemon.process().wait_for(5s);
+    rig.broker.resume();
+    REQUIRE(rc.has_value());
+    CHECK(*rc == 0);
+    daemon.check_no_key_material();
 }
 
 }  // namespace daemon_test

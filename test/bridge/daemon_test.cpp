@@ -121,3 +121,28 @@ TEST_CASE("keys swapped in the config: the pushes are decoded, and that is said 
 }
 
 }  // namespace daemon_test
+
+namespace daemon_test {
+
+// A hung broker (TCP still accepted, nothing answered) must not hold a service manager's stop.
+TEST_CASE("SIGTERM while the broker hangs: the daemon reading the serial port exits within 5 s") {
+    Rig rig;
+    Daemon daemon(rig);
+    INFO("daemon log:\n" << daemon.log());
+    require_bridge_online(rig);
+    MeterFeed meter;
+    rig.pty.write(meter.next_frame());
+    REQUIRE(rig.probe->wait_for_topic(kStateTopic, std::nullopt, kWait));
+
+    rig.broker.pause();
+    for (int i = 0; i < 3; ++i) rig.pty.write(meter.next_frame());
+    std::this_thread::sleep_for(1s);  // read, decoded and handed to the client
+    daemon.process().signal(SIGTERM);
+    const auto rc = daemon.process().wait_for(5s);
+    rig.broker.resume();
+    REQUIRE(rc.has_value());
+    CHECK(*rc == 0);
+    daemon.check_no_key_material();
+}
+
+}  // namespace daemon_test

@@ -15,6 +15,7 @@ if(TARGET dlms2mqtt AND TARGET test_mqtt_support)
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_recovery_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_trust_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_network_test.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_tls_test.cpp
   )
   target_link_libraries(daemon_tests PRIVATE test_process_support test_mqtt_support PahoMqttCpp::paho-mqttpp3)
   target_compile_definitions(daemon_tests PRIVATE DLMS2MQTT_EXE="$<TARGET_FILE:dlms2mqtt>")

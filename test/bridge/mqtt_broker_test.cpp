@@ -189,7 +189,10 @@ TEST_CASE("sink over a real broker: a silent meter's availability turns 'offline
 }
 
 TEST_CASE("user name and password: the right ones connect, a wrong password is refused and never logged") {
-    Mosquitto broker({"bridge", "right-pass-123"});
+    test_mqtt::MosquittoOptions users;
+    users.username = "bridge";
+    users.password = "right-pass-123";
+    Mosquitto broker(users);
     MqttProbe probe(broker.port(), "#", "bridge", "right-pass-123");
 
     LogLines good_log;

@@ -3,6 +3,7 @@
 add_library(test_mqtt_support STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/support/mosquitto_fixture.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/support/mqtt_probe.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/support/tls_certs.cpp
 )
 target_include_directories(test_mqtt_support PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(test_mqtt_support PUBLIC PahoMqttCpp::paho-mqttpp3 Threads::Threads)

@@ -45,7 +45,8 @@ int connect_loopback(int port) {
 }
 
 // Starts argv[0] with stdout and stderr appended to `log`; returns the pid. The child gets
-// SIGTERM if this process dies first, so a test killed midway leaves no broker behind.
+// SIGKILL if this process dies first, so a test killed midway leaves no broker behind (SIGKILL,
+// not SIGTERM: a paused broker would keep SIGTERM pending for ever).
 pid_t spawn(const std::vector<std::string>& args, const std::filesystem::path& log) {
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -55,7 +56,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::filesystem::path& l
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error(std::string("cannot start ") + args[0] + ": " + std::strerror(errno));
     if (pid == 0) {  // only async-signal-safe calls until exec
-        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(127);
         const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (fd >= 0) {
@@ -104,11 +105,31 @@ int free_port() {
     return ntohs(addr.sin_port);
 }
 
+void run_program(const std::vector<std::string>& args, const std::filesystem::path& log) {
+    const pid_t pid = spawn(args, log);
+    int status = 0;
+    if (!wait_exit(pid, std::chrono::seconds(30), &status)) {
+        ::kill(pid, SIGKILL);
+        wait_exit(pid, std::chrono::seconds(5));
+        throw std::runtime_error(args[0] + " did not finish within 30 s");
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        std::ifstream in(log);
+        std::ostringstream text;
+        text << in.rdbuf();
+        throw std::runtime_error(args[0] + " failed:\n" + text.str());
+    }
+}
+
 Mosquitto::Mosquitto(MosquittoOptions options) : options_(std::move(options)) {
     std::string templ = (std::filesystem::temp_directory_path() / "mosquitto-test-XXXXXX").string();
     if (!::mkdtemp(templ.data())) throw std::runtime_error("cannot create a folder for mosquitto");
     dir_ = templ;
     port_ = free_port();
+    if (!options_.tls_cert_file.empty()) {
+        do tls_port_ = free_port();
+        while (tls_port_ == port_);
+    }
     if (!options_.username.empty()) {
         const auto log = dir_ / "passwd.log";
         const pid_t pid = spawn({kMosquittoPasswd, "-c", "-b", (dir_ / "passwd").string(), options_.username,
@@ -148,6 +169,11 @@ void Mosquitto::write_config() const {
         conf << "allow_anonymous false\n"
              << "password_file " << (dir_ / "passwd").string() << "\n";
     }
+    if (tls_port_ != 0) {  // the TLS settings below belong to this last listener
+        conf << "listener " << tls_port_ << " " << host_ << "\n"
+             << "certfile " << options_.tls_cert_file.string() << "\n"
+             << "keyfile " << options_.tls_key_file.string() << "\n";
+    }
 }
 
 void Mosquitto::start() {
@@ -169,12 +195,21 @@ void Mosquitto::start() {
 
 void Mosquitto::stop() {
     if (!running()) return;
+    ::kill(pid_, SIGCONT);  // a paused broker would not act on SIGTERM
     ::kill(pid_, SIGTERM);
     if (!wait_exit(pid_, std::chrono::seconds(5))) {
         ::kill(pid_, SIGKILL);
         wait_exit(pid_, std::chrono::seconds(5));
     }
     pid_ = -1;
+}
+
+void Mosquitto::pause() {
+    if (running()) ::kill(pid_, SIGSTOP);
+}
+
+void Mosquitto::resume() {
+    if (running()) ::kill(pid_, SIGCONT);
 }
 
 void Mosquitto::restart() {

@@ -18,6 +18,10 @@ struct MosquittoOptions {
     // When both are set the broker refuses anonymous clients and knows this one user.
     std::string username;
     std::string password;
+    // When set, a second listener on tls_port() speaks TLS with this certificate and key (PEM);
+    // the plain listener on port() stays, for probes.
+    std::filesystem::path tls_cert_file;
+    std::filesystem::path tls_key_file;
 };
 
 // The broker is told to stop if the thread that started it dies (a test killed midway):
@@ -33,11 +37,16 @@ public:
 
     const std::string& host() const { return host_; }
     int port() const { return port_; }
+    int tls_port() const { return tls_port_; }  // 0 without a TLS listener
     bool running() const { return pid_ > 0; }
+    pid_t pid() const { return pid_; }
 
     void start();    // no-op when running
-    void stop();     // SIGTERM, then SIGKILL after 5 s; waits for the process
+    void stop();     // SIGCONT (a paused broker), SIGTERM, SIGKILL after 5 s; waits for the process
     void restart();  // stop() then start(), same port
+    // SIGSTOP: connections are still accepted by the kernel but nothing answers (a hung broker).
+    void pause();
+    void resume();  // SIGCONT
 
     std::string log_text() const;  // the broker's log so far
 
@@ -47,6 +56,7 @@ private:
     MosquittoOptions options_;
     std::string host_ = "127.0.0.1";
     int port_ = 0;
+    int tls_port_ = 0;
     std::filesystem::path dir_;
     pid_t pid_ = -1;
 };
@@ -90,5 +100,9 @@ private:
 
 // A port on 127.0.0.1 that nothing listened on a moment ago.
 int free_port();
+
+// Runs a program (argv[0] is its path) with stdout and stderr appended to `log`; throws
+// std::runtime_error with the log when it fails or takes longer than 30 s.
+void run_program(const std::vector<std::string>& args, const std::filesystem::path& log);
 
 }  // namespace test_mqtt
