@@ -17,6 +17,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "bridge/config_fields.hpp"
+#include "bridge/permissions.hpp"
 
 extern char** environ;
 
@@ -103,6 +104,10 @@ void Loader::read_file(const std::string& path, bool required) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         const int open_errno = errno;
+        if (open_errno == EACCES) {
+            const ProcessIdentity who = current_identity();
+            fail(path, {config_unreadable_problem(who), config_unreadable_fix(path, who)});
+        }
         fail(path, {std::string("cannot read it (") + std::strerror(open_errno) + ")",
                     "copy config.yaml.example there, or give another file"});
     }
@@ -327,8 +332,11 @@ std::vector<std::string> config_warnings(const Config& config) {
     std::vector<std::string> out;
     struct stat st {};
     const std::string& file = config.source.file;
-    if (!file.empty() && config.source.holds_secrets && stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-        out.push_back(file + " is readable by other users and holds secrets; run chmod 600 " + file);
+    if (!file.empty() && config.source.holds_secrets && stat(file.c_str(), &st) == 0 &&
+        config_readable_by_others(st.st_mode, st.st_uid, st.st_gid, geteuid(), getegid())) {
+        std::string w = file + " is readable by other users and holds secrets; run chmod 600 " + file;
+        if (geteuid() != 0) w += ", or " + config_share_command(file, current_identity().group);
+        out.push_back(w);
     }
     const auto& mqtt = config.mqtt;
     if (mqtt.enabled && mqtt.tls.enabled && mqtt.tls.insecure) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "bridge/mqtt_sink.hpp"
 #include "bridge/output_log.hpp"
 #include "bridge/paho_publisher.hpp"
+#include "bridge/permissions.hpp"
 #include "bridge/push_json.hpp"
 #include "bridge/serial_port.hpp"
 #include "bridge/udp_sink.hpp"
@@ -125,7 +127,11 @@ private:
             if (!port.is_open()) {
                 const std::string e = port.open_serial(config_.serial.port, settings);
                 if (!e.empty()) {
-                    if (e != last_error) log_warning("serial port " + e + "; retrying every few seconds");
+                    if (e != last_error) {
+                        const bool denied = ::access(config_.serial.port.c_str(), R_OK | W_OK) != 0 && errno == EACCES;
+                        log_warning("serial port " + e + (denied ? "; " + serial_permission_fix(config_.serial.port) : "") +
+                                    "; retrying every few seconds");
+                    }
                     last_error = e;
                     if (!waiter_.sleep(backoff)) break;
                     backoff = std::min(backoff * 2, std::chrono::seconds(30));
