@@ -32,7 +32,9 @@ die() { echo "deb-test: $*" >&2; exit 1; }
 step "packages"
 scripts/deps.sh dpkg-dev lintian debootstrap fakeroot file xz-utils
 yaml_args=()
-if [ "$arch" = arm64 ]; then
+host_arch=$(dpkg --print-architecture)
+if [ "$arch" != "$host_arch" ]; then
+  [ "$arch" = arm64 ] && [ "$host_arch" = amd64 ] || die "cross-building for $arch on $host_arch is not set up"
   # The cross compiler and the :arm64 libraries, set up as for the arm64 tests.
   ARM64_BUILD_DIR="$build" scripts/arm64-test.sh --setup-only
   yaml_args=(-Dyaml-cpp_DIR="$build/sysroot/usr/lib/aarch64-linux-gnu/cmake/yaml-cpp"
@@ -75,7 +77,7 @@ step "lintian"
 lintian --fail-on error,warning --display-info "$deb"
 echo "lintian: clean"
 
-if [ "$arch" = arm64 ] && [ "$(dpkg --print-architecture)" != arm64 ] && ! [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+if [ "$arch" != "$host_arch" ] && ! [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
   step "done: not installed (no binfmt_misc entry runs arm64 programs here)"
   exit 0
 fi
