@@ -105,8 +105,7 @@ void Loader::read_file(const std::string& path, bool required) {
     if (!in) {
         const int open_errno = errno;
         if (open_errno == EACCES) {
-            const ProcessIdentity who = current_identity();
-            fail(path, {config_unreadable_problem(who), config_unreadable_fix(path, who)});
+            fail(path, {config_unreadable_problem(current_identity()), config_unreadable_fix(path)});
         }
         fail(path, {std::string("cannot read it (") + std::strerror(open_errno) + ")",
                     "copy config.yaml.example there, or give another file"});

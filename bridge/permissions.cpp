@@ -45,6 +45,19 @@ std::string config_unreadable_fix(const std::string& path, const ProcessIdentity
     return "let group " + who.group + " read it: " + config_share_command(path, who.group);
 }
 
+std::string config_join_group_fix(const ProcessIdentity& who, const std::string& file_group) {
+    return "group " + file_group + " may read it: sudo usermod -aG " + file_group + " " + who.user + ", then log in again";
+}
+
+std::string config_unreadable_fix(const std::string& path) {
+    const ProcessIdentity who = current_identity();
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0 && (st.st_mode & S_IRGRP) != 0 && st.st_gid != getegid() && st.st_gid != 0) {
+        return config_join_group_fix(who, group_name(st.st_gid));
+    }
+    return config_unreadable_fix(path, who);
+}
+
 std::string serial_permission_fix(const std::string& device, const ProcessIdentity& who, const std::string& device_group,
                                   bool in_group) {
     if (in_group) {

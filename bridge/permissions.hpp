@@ -18,6 +18,11 @@ ProcessIdentity current_identity();
 // file left readable by root and the service's group only.
 std::string config_unreadable_problem(const ProcessIdentity& who);
 std::string config_unreadable_fix(const std::string& path, const ProcessIdentity& who);
+// The same for a file its group may already read (file_group, not the user's own group): the
+// user joins that group, rather than taking the file away from the service.
+std::string config_join_group_fix(const ProcessIdentity& who, const std::string& file_group);
+// For this process and the file as it is now (stat).
+std::string config_unreadable_fix(const std::string& path);
 // "sudo chown root:GROUP PATH && sudo chmod 640 PATH": readable by root and that group only.
 std::string config_share_command(const std::string& path, const std::string& group);
 

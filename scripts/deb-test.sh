@@ -30,7 +30,7 @@ step() { echo "== deb $arch: $* ($(( $(date +%s) - started )) s)"; }
 die() { echo "deb-test: $*" >&2; exit 1; }
 
 step "packages"
-scripts/deps.sh dpkg-dev lintian debootstrap fakeroot file xz-utils
+scripts/deps.sh dpkg-dev lintian debootstrap xz-utils
 yaml_args=()
 host_arch=$(dpkg --print-architecture)
 if [ "$arch" != "$host_arch" ]; then
@@ -171,7 +171,9 @@ check "dlms2mqtt --version, and 3 simulated pushes decoded"
 set +e
 err=$(in_root sh -c 'printf "mqqt:\n  host: x\n" >> /etc/dlms2mqtt/config.yaml && runuser -u dlms2mqtt -- dlms2mqtt run --config /etc/dlms2mqtt/config.yaml' 2>&1)
 rc=$?
-# The README's old install: root-owned, mode 600.
+# A user outside the service's group, and the README's old install (root-owned, mode 600).
+outsider=$(in_root runuser -u nobody -- dlms2mqtt run --config /etc/dlms2mqtt/config.yaml 2>&1)
+outsider_rc=$?
 denied=$(in_root sh -c 'chown root:root /etc/dlms2mqtt/config.yaml && chmod 600 /etc/dlms2mqtt/config.yaml &&
                         runuser -u dlms2mqtt -- dlms2mqtt run --config /etc/dlms2mqtt/config.yaml' 2>&1)
 denied_rc=$?
@@ -183,6 +185,9 @@ check "broken config: one line, exit 78, which the unit does not restart on"
 echo "$denied"
 [ "$denied_rc" -eq 78 ] && [[ "$denied" == *"cannot read it as user dlms2mqtt (Permission denied); let group dlms2mqtt read it: sudo chown root:dlms2mqtt /etc/dlms2mqtt/config.yaml && sudo chmod 640 /etc/dlms2mqtt/config.yaml" ]] ||
   die "unreadable config: exit $denied_rc, '$denied'"
+echo "$outsider"
+[ "$outsider_rc" -eq 78 ] && [[ "$outsider" == *"cannot read it as user nobody (Permission denied); group dlms2mqtt may read it: sudo usermod -aG dlms2mqtt nobody, then log in again" ]] ||
+  die "config of another group: exit $outsider_rc, '$outsider'"
 check "unreadable config: names the user, the group and the command"
 
 step "apt-get purge dlms2mqtt"

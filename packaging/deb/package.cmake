@@ -34,6 +34,11 @@ set(CPACK_PACKAGE_NAME dlms2mqtt)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_DEBIAN_PACKAGE_RELEASE ${CMAKE_MATCH_2})
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # dlms2mqtt_0.1.0-1_arm64.deb
+# CPack asks dpkg for the architecture, which is the build machine's: name the target's when
+# cross-building (cmake/aarch64-linux-gnu.cmake).
+if(CMAKE_CROSSCOMPILING AND CMAKE_SYSTEM_PROCESSOR STREQUAL aarch64)
+  set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE arm64)
+endif()
 set(CPACK_PACKAGE_CONTACT "dlms2mqtt maintainers <maintainers@users.noreply.r-seed-a4478c34.example>")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)

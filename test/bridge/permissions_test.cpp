@@ -95,6 +95,11 @@ TEST_CASE("the config fix names the service's user and group") {
           "sudo chmod 640 /etc/dlms2mqtt/config.yaml");
 }
 
+TEST_CASE("a user outside the config's group is told to join it, not to take the file from the service") {
+    const bridge::ProcessIdentity pi{"pi", "pi"};
+    CHECK(bridge::config_join_group_fix(pi, "dlms2mqtt") == "group dlms2mqtt may read it: sudo usermod -aG dlms2mqtt pi, then log in again");
+}
+
 TEST_CASE("the serial port fix names the user, the device's group and the command") {
     const bridge::ProcessIdentity service{"dlms2mqtt", "dlms2mqtt"};
     CHECK(bridge::serial_permission_fix("/dev/ttyS0", service, "dialout", false) ==
