@@ -122,5 +122,14 @@ TEST_CASE("root:dlms2mqtt 0640 is not 'readable by other users'; other group or 
 TEST_CASE("run exits with the configuration-error status when the config does not load") {
     TempFile file("mqtt:\n  hots: localhost\n");
     CHECK(bridge::run_command({"--config", file.path}) == bridge::kExitConfigError);
-    CHECK(bridge::kExitConfigError == 78);  // packaging/dlms2mqtt.service's RestartPreventExitStatus=
+}
+
+TEST_CASE("the systemd unit does not restart on the configuration-error status") {
+    std::ifstream unit(std::string(DLMS2MQTT_SOURCE_DIR) + "/packaging/dlms2mqtt.service.in");
+    REQUIRE(unit.good());
+    bool found = false;
+    for (std::string line; std::getline(unit, line);) {
+        found = found || line == "RestartPreventExitStatus=" + std::to_string(bridge::kExitConfigError);
+    }
+    CHECK(found);
 }
