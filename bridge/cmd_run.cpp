@@ -25,7 +25,8 @@ constexpr const char* kUsage =
     "  --fast          with --replay: as fast as possible\n"
     "  --record FILE   append the raw bytes read from the serial port to FILE\n"
     "\n"
-    "Exit status: 0 stopped cleanly, 1 start-up error (one line says which setting), 2 wrong usage.\n";
+    "Exit status: 0 stopped cleanly, 1 start-up error, 2 wrong usage, 78 configuration error (one line\n"
+    "says which setting; the systemd unit does not restart on it).\n";
 
 LogLevel level_of(Config::Log::Level l) {
     switch (l) {
@@ -68,7 +69,7 @@ int run_command(const ArgList& argv) {
     auto loaded = load_config(path, required, env);
     if (auto* e = std::get_if<ConfigError>(&loaded)) {
         std::cerr << "dlms2mqtt: " << e->message << "\n";
-        return 1;
+        return kExitConfigError;
     }
     const Config& config = std::get<Config>(loaded);
     set_log_level(level_of(config.log.level));

@@ -3,6 +3,7 @@
 // names and the "did you mean" suggestions all come from the same list.
 #include "bridge/config.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 
 #include "bridge/config_fields.hpp"
 #include "bridge/config_io.hpp"
+#include "bridge/permissions.hpp"
 
 extern char** environ;
 
@@ -313,11 +315,16 @@ std::variant<Config, ConfigError> load_config(const std::string& path, bool requ
 
 std::vector<std::string> config_warnings(const Config& config) {
     std::vector<std::string> out;
-    if (config.source.holds_secrets) {
-        if (auto w = readable_by_others(config.source.file, "secrets")) out.push_back(std::move(*w));
+    struct stat st {};
+    const std::string& file = config.source.file;
+    if (!file.empty() && config.source.holds_secrets && stat(file.c_str(), &st) == 0 &&
+        config_readable_by_others(st.st_mode, st.st_uid, st.st_gid, geteuid(), getegid())) {
+        std::string w = file + " is readable by other users and holds secrets; run chmod 600 " + file;
+        if (geteuid() != 0) w += ", or " + config_share_command(file, current_identity().group);
+        out.push_back(w);
     }
-    for (const auto& file : config.source.secret_files) {
-        if (auto w = readable_by_others(file, "a secret")) out.push_back(std::move(*w));
+    for (const auto& secret : config.source.secret_files) {
+        if (auto w = readable_by_others(secret, "a secret")) out.push_back(std::move(*w));
     }
     const auto& mqtt = config.mqtt;
     if (mqtt.enabled && mqtt.tls.enabled && mqtt.tls.insecure) {

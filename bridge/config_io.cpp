@@ -1,4 +1,5 @@
 #include "bridge/config_io.hpp"
+#include "bridge/permissions.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -71,6 +72,8 @@ std::string over_text(const Limited& r, std::size_t limit, const std::string& wh
 std::string read_config_text(const std::string& path) {
     Limited r = read_limited(path, kMaxConfigBytes);
     if (r.folder) fail(path, {"is a folder", "give the path of the YAML file"});
+    // Permission denied is an install step that left out the service's user or group: name them.
+    if (r.error == EACCES) fail(path, {config_unreadable_problem(current_identity()), config_unreadable_fix(path)});
     if (r.error) {
         fail(path, {std::string("cannot read it (") + std::strerror(r.error) + ")",
                     "copy config.yaml.example there, or give another file"});

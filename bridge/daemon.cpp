@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "bridge/mqtt_sink.hpp"
 #include "bridge/output_log.hpp"
 #include "bridge/paho_publisher.hpp"
+#include "bridge/permissions.hpp"
 #include "bridge/push_json.hpp"
 #include "bridge/safe_file.hpp"
 #include "bridge/serial_port.hpp"
@@ -150,7 +152,11 @@ private:
                 const std::string e = port.open_line(name, settings);
                 if (!e.empty()) {
                     counters_.link = LinkState::disconnected;
-                    if (e != last_error) log_warning((network ? "" : "serial port ") + e + "; retrying every few seconds");
+                    if (e != last_error) {
+                        const bool denied = !network && ::access(name.c_str(), R_OK | W_OK) != 0 && errno == EACCES;
+                        log_warning((network ? "" : "serial port ") + e + (denied ? "; " + serial_permission_fix(name) : "") +
+                                    "; retrying every few seconds");
+                    }
                     last_error = e;
                     if (!waiter_.sleep(backoff)) break;
                     backoff = std::min<std::chrono::seconds>(backoff * 2, max_backoff);

@@ -24,7 +24,7 @@ constexpr const char* kHelp =
     "  dlms2mqtt COMMAND --help   options of a command\n"
     "  dlms2mqtt --version\n"
     "\n"
-    "exit status: 0 success, 1 failure, 2 wrong usage\n";
+    "exit status: 0 success, 1 failure, 2 wrong usage, 78 configuration error (run)\n";
 }  // namespace
 
 int main(int argc, char** argv) {

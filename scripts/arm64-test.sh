@@ -3,6 +3,7 @@
 # machine and runs the test suite under qemu-user.
 #   scripts/arm64-test.sh              build everything, run the tests
 #   JOBS=1 scripts/arm64-test.sh       build with one job (default 2)
+#   scripts/arm64-test.sh --setup-only the packages and the unpacked yaml-cpp only (scripts/deb-test.sh)
 # Environment: ARM64_BUILD_DIR (default build/arm64), DLMS2MQTT_SHARED_DIR (default ../shared,
 # where the meter captures are), BUILD_TYPE (default RelWithDebInfo, as the release preset).
 #
@@ -97,6 +98,7 @@ smoke_test() {
 
 install_packages
 unpack_yaml_cpp
+[ "${1:-}" = --setup-only ] && exit 0
 
 step "configure ($build_type, shared captures: $shared)"
 cmake -S "$root" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/aarch64-linux-gnu.cmake" \
