@@ -37,10 +37,10 @@ fail() {
     exit 1
 }
 
-# start_fake MODE: a stand-in Supervisor; sets fake_url.
+# start_fake MODE [VAR=VALUE...]: a stand-in Supervisor; sets fake_url.
 start_fake() {
     rm -f "$work/port" "$work/requests"
-    FAKE_TOKEN=$TOKEN FAKE_MQTT_PASSWORD=$SUPERVISOR_MQTT_PASSWORD python3 "$here/fake_supervisor.py" "$1" "$work" &
+    env "${@:2}" FAKE_TOKEN=$TOKEN FAKE_MQTT_PASSWORD=$SUPERVISOR_MQTT_PASSWORD python3 "$here/fake_supervisor.py" "$1" "$work" &
     fake_pids+=($!)
     for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
     [ -s "$work/port" ] || fail "the stand-in Supervisor did not start"
@@ -179,6 +179,38 @@ case_unreadable_options() {
     rm -f "$work/options.json"
     run_entry
     expect_error "cannot read $work/options.json"
+}
+
+# The real daemon behind the entry point takes every variable it is handed: it gets past loading
+# its settings and starts (meter and broker are closed loopback ports it keeps retrying), then stops
+# cleanly on SIGTERM. A variable it did not know would stop it at once with exit 1.
+case_daemon_accepts() {
+    [ -x "${DLMS2MQTT_BIN:-}" ] || fail "DLMS2MQTT_BIN is not the dlms2mqtt binary"
+    start_fake ok
+    local closed
+    closed=$(cat "$work/port")
+    kill "${fake_pids[-1]}"
+    wait "${fake_pids[-1]}" 2>/dev/null || true
+    start_fake ok FAKE_MQTT_HOST=127.0.0.1 FAKE_MQTT_PORT="$closed"
+    options "{\"network_port\": \"tcp://127.0.0.1:$closed\", \"encryption_key\": \"$EK\", \"authentication_key\": \"$AK\",
+              \"udp_enabled\": true, \"udp_address\": \"127.0.0.1\", \"udp_format\": \"legacy\", \"baud\": \"9600\",
+              \"parity\": \"even\", \"csv_interval\": \"minute\", \"log_level\": \"debug\"}"
+    env -i PATH="$PATH" ADDON_OPTIONS="$work/options.json" DLMS2MQTT_EXE="$DLMS2MQTT_BIN" \
+        SUPERVISOR_TOKEN="$TOKEN" SUPERVISOR_URL="$fake_url" DLMS2MQTT_HEALTH_FILE="$work/health" \
+        dash "$entry" >"$work/out" 2>"$work/err" &
+    local pid=$!
+    # Started: its start-up line is logged once the settings are loaded (or it exits on an error).
+    for _ in $(seq 300); do
+        grep -q "starting" "$work/err" && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    grep -q "starting" "$work/err" || { wait "$pid" || true; fail "the daemon did not start with the entry point's settings"; }
+    kill -TERM "$pid"
+    status=0
+    wait "$pid" || status=$?
+    [ "$status" -eq 0 ] || fail "the daemon exited $status on SIGTERM"
+    no_secrets
 }
 
 # The schema check itself: options the Supervisor would refuse are reported, one line each.

@@ -3,7 +3,7 @@
 
   fake_supervisor.py MODE DIR     MODE: ok (the Mosquitto add-on's MQTT service) or none (no service)
 
-Listens on a free loopback port and writes it to DIR/port once listening. Answers GET
+The service's host and port are FAKE_MQTT_HOST and FAKE_MQTT_PORT when set. Listens on a free loopback port and writes it to DIR/port once listening. Answers GET
 /services/mqtt like the Supervisor: 401 without `Authorization: Bearer <$FAKE_TOKEN>`. Every
 request is appended to DIR/requests as "METHOD PATH auth=ok|bad".
 """
@@ -14,7 +14,8 @@ import sys
 
 MODE, DIR = sys.argv[1], sys.argv[2]
 TOKEN = os.environ["FAKE_TOKEN"]
-SERVICE = {"host": "core-mosquitto", "port": 1883, "ssl": False, "protocol": "3.1.1",
+SERVICE = {"host": os.environ.get("FAKE_MQTT_HOST", "core-mosquitto"),
+           "port": int(os.environ.get("FAKE_MQTT_PORT", "1883")), "ssl": False, "protocol": "3.1.1",
            "username": "addons", "password": os.environ.get("FAKE_MQTT_PASSWORD", ""),
            "addon": "core_mosquitto"}
 
