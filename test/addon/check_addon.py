@@ -161,8 +161,18 @@ def check_build(addon_dir, config):
             problem(where, f"build_from has no image for {a}")
         elif not str(image).endswith(":" + str(config.get("version"))):
             problem(where, f"build_from.{a} {image!r} is not tagged with the add-on's version")
-    if not os.path.isfile(os.path.join(addon_dir, "Dockerfile")):
-        problem(addon_dir, "Dockerfile is missing; the Supervisor builds the add-on from it")
+    dockerfile = os.path.join(addon_dir, "Dockerfile")
+    try:
+        with open(dockerfile, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        problem(dockerfile, "is missing; the Supervisor builds the add-on from it")
+        return
+    if "FROM ${BUILD_FROM" not in text:
+        problem(dockerfile, "does not build FROM ${BUILD_FROM}, the image build.yaml names")
+    for default in re.findall(r"\$\{BUILD_FROM:-([^}]+)\}", text):
+        if default not in base.values():
+            problem(dockerfile, f"default base {default} is not build.yaml's")
 
 
 def check_translations(addon_dir, schema):
