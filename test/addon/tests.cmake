@@ -4,7 +4,9 @@
 # them the tests report themselves skipped (exit 77).
 set(_addon_dir ${CMAKE_CURRENT_SOURCE_DIR}/addon)
 set(_addon_tests addon.files addon.shellcheck)
-add_test(NAME addon.files COMMAND python3 ${_addon_dir}/check_addon.py ${PROJECT_SOURCE_DIR})
+add_test(NAME addon.files
+         COMMAND sh -c "command -v python3 >/dev/null || { echo 'skipped: python3 is missing'; exit 77; }; exec python3 \"$@\"" python3
+                 ${_addon_dir}/check_addon.py ${PROJECT_SOURCE_DIR})
 foreach(_case supervisor_broker options_broker supervisor_unreachable no_mqtt_service wrong_token
               no_token meter_connection unreadable_options checker_rejects daemon_accepts)
   add_test(NAME addon.entrypoint.${_case} COMMAND ${_addon_dir}/entrypoint_test.sh ${PROJECT_SOURCE_DIR} ${_case})
