@@ -7,6 +7,7 @@ packages=(
   g++ cmake make pkg-config
   libssl-dev libpaho-mqtt-dev libpaho-mqttpp-dev nlohmann-json3-dev libyaml-cpp-dev doctest-dev
   mosquitto mosquitto-clients openssl  # openssl: the TLS tests make throw-away certificates
+  jq curl python3-yaml shellcheck   # the Home Assistant add-on's entry point and its tests
 )
 packages+=("$@")
 
