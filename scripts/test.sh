@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 preset="${1:-debug}"
 
 scripts/deps.sh
-cmake --preset "$preset" >/dev/null
+# DLMS2MQTT_WERROR=1 (CI) turns compiler warnings into errors.
+cmake --preset "$preset" ${DLMS2MQTT_WERROR:+-DCMAKE_COMPILE_WARNING_AS_ERROR=ON} >/dev/null
 cmake --build --preset "$preset"
 ctest --preset "$preset"
