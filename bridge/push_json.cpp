@@ -57,6 +57,13 @@ json push_json(const dlms::Push& p) {
         readings.push_back(std::move(j));
     }
     out["readings"] = std::move(readings);
+    // Only when something was not understood, so that complete pushes print as before.
+    if (p.unplaced_values > 0) out["unplaced_values"] = p.unplaced_values;
+    if (!p.warnings.empty()) {
+        json warnings = json::array();
+        for (const auto& w : p.warnings) warnings.push_back({{"offset", w.offset}, {"message", w.message}});
+        out["warnings"] = std::move(warnings);
+    }
     return out;
 }
 

@@ -42,7 +42,9 @@ bool ValueTree::parse_node(ByteReader& r, int depth) {
     if (!tag_byte) return fail(ErrorCode::truncated, at, "A-XDR value missing");
     const auto tag = static_cast<Tag>(*tag_byte);
     const std::size_t index = nodes_.size();
-    nodes_.emplace_back().tag = tag;
+    Node& added = nodes_.emplace_back();
+    added.tag = tag;
+    added.at = static_cast<std::uint32_t>(at);
 
     switch (tag) {
         case Tag::null_data:

@@ -47,6 +47,7 @@ struct Node {
     std::uint32_t count = 0;   // elements of an array/structure; bytes of a string
     std::uint32_t end = 0;     // index of the node after this subtree
     std::uint32_t offset = 0;  // where the content starts in the parsed buffer
+    std::uint32_t at = 0;      // where the tag is: what a warning about this value points at
     std::int64_t i = 0;        // signed integers, enum, boolean
     std::uint64_t u = 0;       // unsigned integers
     double f = 0;              // floats

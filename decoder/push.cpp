@@ -132,6 +132,8 @@ void Push::clear() {
     list_id.clear();
     notification_time.reset();
     readings.clear();
+    unplaced_values = 0;
+    warnings.clear();
 }
 
 }  // namespace dlms

