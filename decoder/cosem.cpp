@@ -77,16 +77,19 @@ void unplaced(const ValueTree& t, std::size_t i, Push& push, const char* what) {
 }
 
 // {scaler, unit}: a structure of an integer and an enum.
-bool scaler_unit(const ValueTree& t, std::size_t i, Reading& r) {
+bool scaler_unit(const ValueTree& t, std::size_t i, Reading& r, Push& push) {
     if (i >= t.size()) return false;
     const Node& n = t[i];
     if (n.tag != Tag::structure || n.count != 2) return false;
     const Node& s = t[i + 1];
     const Node& u = t[t[i + 1].end];
     if ((s.tag != Tag::integer && s.tag != Tag::long_) || u.tag != Tag::enum_) return false;
-    r.scaler = static_cast<std::int8_t>(s.i);
+    r.scaler = static_cast<std::int16_t>(s.i);  // integer or long: fits, never wraps
     r.unit = static_cast<Unit>(u.u);
     r.scaled_by_meter = true;
+    // No meter means 10^30 or more: say so when the result is beyond a double.
+    if ((r.scaler > 30 || r.scaler < -30) && r.is_number() && !scaled_number(r))
+        push.warnings.push_back({s.at, "scaler " + std::to_string(r.scaler) + " puts the value beyond a double: no value published"});
     return true;
 }
 
@@ -144,7 +147,7 @@ public:
             if (is_object_structure(t_, n)) {
                 const std::size_t value = t_[n + 1].end;
                 Reading& r = add_reading(push_, t_, Obis::from_bytes(t_.bytes(n + 1)), value);
-                if (t_[n].count == 3) scaler_unit(t_, t_[value].end, r);
+                if (t_[n].count == 3) scaler_unit(t_, t_[value].end, r, push_);
                 placed_ = true;
                 ++k;
                 n = next;
@@ -154,7 +157,7 @@ public:
                 Reading& r = add_reading(push_, t_, Obis::from_bytes(t_.bytes(n)), next);
                 k += 2;
                 n = t_[next].end;
-                if (k < n_elements && scaler_unit(t_, n, r)) {
+                if (k < n_elements && scaler_unit(t_, n, r, push_)) {
                     ++k;
                     n = t_[n].end;
                 }

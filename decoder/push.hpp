@@ -53,12 +53,24 @@ std::string_view unit_symbol(Unit u);  // "Wh", "W", ..., "" for none/count
 // "Kamstrup" for "KAM", "Kaifa" for "KFM", ...; the code itself when unknown.
 std::string_view manufacturer_name(std::string_view code);
 
+// A published number: an exact integer where raw × 10^exponent is one that fits in 64 bits, else
+// the nearest double. Never a wrapped integer.
+using Number = std::variant<std::int64_t, std::uint64_t, double>;
+double to_double(const Number& n);
+
+struct Reading;
+// The one conversion from the wire value to the published number, used by `decode`, the MQTT
+// state, UDP, CSV and the energy guard: raw × 10^(scaler + shift), `shift` moving to a display
+// unit (-3 for Wh → kWh). nullopt for a value that is not a number, or whose result is not a
+// finite double (a float of 1e300 with scaler 100): a clear "no value", never a wrong one.
+std::optional<Number> scaled_number(const Reading& r, int shift = 0);
+
 struct Reading {
     std::optional<Obis> obis;    // absent for a positional value that no known list names
     int index = -1;              // position in a positional list, -1 otherwise
     std::string_view key;        // profile key, e.g. "energy_import"; empty when unknown
     RawValue raw;
-    std::int8_t scaler = 0;
+    std::int16_t scaler = 0;     // a meter may send its scaler as a long: kept whole, never wrapped
     Unit unit = Unit::none;
     bool scaled_by_meter = false;  // scaler/unit came from the meter, not from a profile
 
@@ -66,7 +78,7 @@ struct Reading {
         return std::holds_alternative<std::int64_t>(raw) || std::holds_alternative<std::uint64_t>(raw) ||
                std::holds_alternative<double>(raw);
     }
-    // raw × 10^scaler, for numbers only (edge conversion).
+    // raw × 10^scaler as a double, for numbers only: scaled_number() as a double.
     std::optional<double> value() const;
 };
 

@@ -3,6 +3,8 @@
 // Every frame is built here from the layout in the meter's or the grid operator's specification.
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include "simulator/frame_builder.hpp"
 #include "test/decoder/decode_helpers.hpp"
 
@@ -89,4 +91,53 @@ TEST_CASE("unplaced: a complete push has no warnings, and the counts start again
     CHECK(o.pushes[0].unplaced_values == 1);
     CHECK(o.pushes[1].unplaced_values == 0);
     CHECK(o.pushes[1].warnings.empty());
+}
+
+TEST_CASE("conversion: one conversion, exact for counters, a double beyond 64 bits, never wrapped") {
+    auto with = [](RawValue raw, int scaler) {
+        Reading r;
+        r.raw = std::move(raw);
+        r.scaler = static_cast<std::int16_t>(scaler);
+        return r;
+    };
+    // Kamstrup energy in 10 Wh: an exact integer.
+    auto n = scaled_number(with(std::uint64_t{866636}, 1));
+    REQUIRE(n);
+    CHECK(std::get<std::uint64_t>(*n) == 8666360);
+    // A meter-sent scaler of 19 on raw 5: 5e19 does not fit 64 bits; it is the double, not a wrap.
+    n = scaled_number(with(std::int64_t{5}, 19));
+    REQUIRE(n);
+    CHECK(std::get<double>(*n) == 5e19);
+    CHECK(*with(std::int64_t{5}, 19).value() == 5e19);
+    n = scaled_number(with(std::int64_t{-5}, 19));
+    CHECK(std::get<double>(*n) == -5e19);
+    n = scaled_number(with(std::numeric_limits<std::uint64_t>::max(), 1));
+    CHECK(std::get<double>(*n) == doctest::Approx(1.8446744073709552e20));
+    // Negative scalers divide by an exact power of ten: the meter's decimals.
+    n = scaled_number(with(std::uint64_t{22199}, -2));
+    CHECK(std::get<double>(*n) == 221.99);
+    // The display shift (Wh → kWh) goes through the same function.
+    n = scaled_number(with(std::uint64_t{866636}, 1), -3);
+    CHECK(std::get<double>(*n) == 8666.36);
+    // Beyond a double: no value rather than a wrong one; zero stays zero.
+    CHECK_FALSE(scaled_number(with(1e300, 100)));
+    CHECK_FALSE(scaled_number(with(std::numeric_limits<double>::quiet_NaN(), 0)));
+    CHECK(std::get<std::uint64_t>(*scaled_number(with(std::uint64_t{0}, 400))) == 0);
+    CHECK_FALSE(scaled_number(with(std::string("x"), 0)));
+}
+
+TEST_CASE("conversion: a scaler sent as a long is kept whole; one beyond a double gives a warning") {
+    sim::AxdrWriter w;
+    w.array(3);
+    w.structure(3).obis(Obis(1, 0, 1, 7, 0)).i32(5).structure(2).i8(19).enum_(27);
+    w.structure(3).obis(Obis(1, 0, 2, 7, 0)).i32(5).structure(2).i16(300).enum_(27);
+    w.structure(3).obis(Obis(1, 0, 3, 7, 0)).i32(5).structure(2).i16(400).enum_(29);
+    const Push p = decode_body(w.bytes());
+    REQUIRE(p.readings.size() == 3);
+    CHECK(*get(p, "power_import").value() == 5e19);
+    CHECK(get(p, "power_export").scaler == 300);  // not 44, as an 8-bit wrap would give
+    CHECK(*get(p, "power_export").value() == doctest::Approx(5e300));
+    CHECK_FALSE(get(p, "reactive_power_import").value());
+    REQUIRE(p.warnings.size() == 1);
+    CHECK(p.warnings[0].message.find("scaler 400") != std::string::npos);
 }
