@@ -40,6 +40,10 @@ enum class Tag : std::uint8_t {
     date_time = 0x19,
     date = 0x1A,
     time = 0x1B,
+    // Not an A-XDR tag: a COSEM attribute descriptor written without tags, class-id(2) OBIS(6)
+    // attribute(1), as Sagemcom's XT211 (Czech Republic) sends it in place of an OBIS code:
+    //   02 02 | 00 03 01 00 01 08 00 FF 02 | 06 00 4A FA 82    {descriptor, value}
+    untagged_descriptor = 0xF0,
 };
 
 struct Node {
@@ -56,7 +60,7 @@ struct Node {
     bool is_string() const {
         return tag == Tag::octet_string || tag == Tag::visible_string || tag == Tag::utf8_string ||
                tag == Tag::bit_string || tag == Tag::bcd || tag == Tag::date_time || tag == Tag::date ||
-               tag == Tag::time;
+               tag == Tag::time || tag == Tag::untagged_descriptor;
     }
 };
 
@@ -87,6 +91,7 @@ public:
 private:
     // false on error, with the error in error_ (a Result per node costs more than the node).
     bool parse_node(ByteReader& r, int depth);
+    bool untagged_descriptor_at(const ByteReader& r) const;
     bool fail(ErrorCode code, std::size_t offset, const char* message) {
         error_ = make_error(code, Layer::axdr, offset, message);
         return false;
@@ -95,6 +100,9 @@ private:
     std::vector<Node> nodes_;
     ByteView data_;
     Error error_{};
+    // Set for a second pass after an unknown tag: read {descriptor, value} structures whose
+    // descriptor carries no tags. Never on the first pass, so tagged lists cost nothing more.
+    bool untagged_descriptors_ = false;
 };
 
 }  // namespace dlms

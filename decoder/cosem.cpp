@@ -101,9 +101,16 @@ Reading& add_reading(Push& push, const ValueTree& t, const std::optional<Obis>& 
     return r;
 }
 
-// {OBIS, value[, {scaler, unit}]}
+// {OBIS, value[, {scaler, unit}]}, or {untagged descriptor, value} (Sagemcom XT211)
 bool is_object_structure(const ValueTree& t, std::size_t i) {
-    return i < t.size() && t[i].tag == Tag::structure && (t[i].count == 2 || t[i].count == 3) && is_obis(t, i + 1);
+    return i < t.size() && t[i].tag == Tag::structure && (t[i].count == 2 || t[i].count == 3) &&
+           (is_obis(t, i + 1) || (t[i].count == 2 && t[i + 1].tag == Tag::untagged_descriptor));
+}
+
+// The OBIS code of an object structure's first element: an octet-string, or bytes 2..7 of a descriptor.
+std::optional<Obis> object_obis(const ValueTree& t, std::size_t first) {
+    const ByteView b = t.bytes(first);
+    return Obis::from_bytes(t[first].tag == Tag::untagged_descriptor ? b.subspan(2, 6) : b);
 }
 
 // {class-id, OBIS, attribute, data-index}
@@ -146,7 +153,7 @@ public:
             const std::size_t next = t_[n].end;
             if (is_object_structure(t_, n)) {
                 const std::size_t value = t_[n + 1].end;
-                Reading& r = add_reading(push_, t_, Obis::from_bytes(t_.bytes(n + 1)), value);
+                Reading& r = add_reading(push_, t_, object_obis(t_, n + 1), value);
                 if (t_[n].count == 3) scaler_unit(t_, t_[value].end, r, push_);
                 placed_ = true;
                 ++k;

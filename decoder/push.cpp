@@ -134,7 +134,7 @@ std::string Push::meter_serial() const {
         return std::to_string(n);
     };
     if (system_title.size() == 8 && manufacturer() == "KAM") return title_number();
-    static constexpr std::string_view keys[] = {"meter_number", "meter_id"};
+    static constexpr std::string_view keys[] = {"meter_number", "meter_id", "meter_id_2"};
     for (auto want : keys) {
         for (const auto& r : readings) {
             if (r.key != want) continue;

@@ -141,3 +141,72 @@ TEST_CASE("conversion: a scaler sent as a long is kept whole; one beyond a doubl
     REQUIRE(p.warnings.size() == 1);
     CHECK(p.warnings[0].message.find("scaler 400") != std::string::npos);
 }
+
+namespace {
+// Sagemcom XT211 (ČEZ Distribuce, Czech Republic): {enum, array of {descriptor, value}} where the
+// descriptor class-id(2) OBIS(6) attribute(1) carries no A-XDR tags.
+void untagged(sim::AxdrWriter& w, std::uint16_t cls, const Obis& o, std::uint8_t attribute) {
+    w.structure(2);
+    const Bytes d{static_cast<std::uint8_t>(cls >> 8), static_cast<std::uint8_t>(cls), o.v[0], o.v[1], o.v[2], o.v[3], o.v[4], o.v[5], attribute};
+    w.raw(d);
+}
+
+Bytes xt211_body() {
+    sim::AxdrWriter w;
+    w.structure(2).enum_(1).array(8);
+    untagged(w, 1, Obis(0, 0, 96, 1, 1), 2);
+    w.octet_string(Bytes{'5', '1', '0', '0', '0', '0', '5', '1', '4', '9'});
+    untagged(w, 1, Obis(0, 0, 96, 14, 0), 2);
+    w.octet_string(Bytes{'T', '2'});
+    untagged(w, 3, Obis(1, 0, 1, 7, 0), 2);
+    w.u32(1956);
+    untagged(w, 3, Obis(1, 0, 21, 7, 0), 2);
+    w.u32(198);
+    untagged(w, 3, Obis(1, 0, 1, 8, 0), 2);
+    w.u32(4913794);
+    untagged(w, 3, Obis(1, 0, 1, 8, 1), 2);
+    w.u32(948933);
+    untagged(w, 3, Obis(1, 0, 1, 8, 3), 2);
+    w.u32(0);
+    untagged(w, 3, Obis(1, 0, 2, 8, 0), 2);
+    w.u32(52);
+    return w.take();
+}
+}  // namespace
+
+TEST_CASE("XT211: {untagged descriptor, value} structures are read whole") {
+    const Push p = decode_body(xt211_body());
+    CHECK(std::get<std::string>(get(p, "meter_id_2").raw) == "5100005149");
+    CHECK(p.meter_serial() == "5100005149");
+    CHECK(std::get<std::string>(get(p, "current_tariff").raw) == "T2");
+    struct Want { std::string_view key; double value; Unit unit; };
+    const Want want[] = {{"power_import", 1956, Unit::watt}, {"power_import_l1", 198, Unit::watt},
+                         {"energy_import", 4913794, Unit::watt_hour}, {"energy_import_t1", 948933, Unit::watt_hour},
+                         {"energy_import_t3", 0, Unit::watt_hour}, {"energy_export", 52, Unit::watt_hour}};
+    for (const auto& w : want) {
+        INFO(w.key);
+        CHECK(*get(p, w.key).value() == w.value);
+        CHECK(get(p, w.key).unit == w.unit);
+    }
+    CHECK(p.readings.size() == 9);  // the leading enum is kept, unplaced
+    CHECK(p.unplaced_values == 1);
+}
+
+TEST_CASE("XT211: a damaged or cut list is an error, not a push") {
+    Bytes body = xt211_body();
+    // The value tag after the first descriptor made impossible: neither form reads it.
+    // structure(2) enum(1) array(8) | structure(2) | descriptor(9) | value tag
+    REQUIRE(body[17] == 0x09);
+    body[17] = 0x60;
+    auto o = testsupport::decode_apdu(sim::data_notification(7, std::nullopt, body));
+    CHECK(o.pushes.empty());
+    REQUIRE(o.errors.size() == 1);
+    CHECK(o.errors[0].code == ErrorCode::unsupported);
+
+    body = xt211_body();
+    body.resize(body.size() - 3);
+    o = testsupport::decode_apdu(sim::data_notification(7, std::nullopt, body));
+    CHECK(o.pushes.empty());
+    REQUIRE(o.errors.size() == 1);
+    CHECK(o.errors[0].code == ErrorCode::truncated);
+}
