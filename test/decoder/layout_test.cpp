@@ -210,3 +210,70 @@ TEST_CASE("XT211: a damaged or cut list is an error, not a push") {
     REQUIRE(o.errors.size() == 1);
     CHECK(o.errors[0].code == ErrorCode::truncated);
 }
+
+TEST_CASE("mixed layouts: Kaifa (Austria, Poland): a clock pair, then nested {OBIS, value, {scaler, unit}}") {
+    DateTime t;
+    t.year = 2021, t.month = 9, t.day = 27, t.hour = 9, t.minute = 47, t.second = 15;
+    sim::AxdrWriter w;
+    w.structure(8);
+    w.obis(Obis(0, 0, 1, 0, 0)).date_time_octets(t);
+    w.structure(3).obis(Obis(1, 0, 32, 7, 0)).u16(2337).structure(2).i8(-1).enum_(35);
+    w.structure(3).obis(Obis(1, 0, 31, 7, 0)).u16(151).structure(2).i8(-2).enum_(33);
+    w.structure(3).obis(Obis(1, 0, 1, 7, 0)).u32(352).structure(2).i8(0).enum_(27);
+    w.structure(3).obis(Obis(1, 0, 1, 8, 0)).u32(12937).structure(2).i8(0).enum_(30);
+    w.structure(3).obis(Obis(1, 0, 13, 7, 0)).u16(998).structure(2).i8(-3).enum_(255);
+    w.visible_string("181220000009");  // a trailing value with no OBIS
+    const Push p = decode_body(w.bytes());
+    CHECK(std::get<DateTime>(get(p, "meter_clock").raw) == t);
+    struct Want { std::string_view key; double value; Unit unit; };
+    const Want want[] = {{"voltage_l1", 233.7, Unit::volt}, {"current_l1", 1.51, Unit::ampere}, {"power_import", 352, Unit::watt},
+                         {"energy_import", 12937, Unit::watt_hour}, {"power_factor", 0.998, Unit::count}};
+    for (const auto& x : want) {
+        INFO(x.key);
+        CHECK(*get(p, x.key).value() == doctest::Approx(x.value));
+        CHECK(get(p, x.key).unit == x.unit);
+    }
+    REQUIRE(p.readings.size() == 7);
+    CHECK(std::get<std::string>(p.readings.back().raw) == "181220000009");
+    CHECK(p.unplaced_values == 1);
+}
+
+TEST_CASE("mixed layouts: flat pairs, nested pairs and triples and flat triples in one list, all read") {
+    sim::AxdrWriter w;
+    w.structure(9);
+    w.obis(Obis(0, 0, 96, 1, 0)).visible_string("1ISK0071234567");  // Iskraemeco AM550 (Austria): the meter number first
+    w.structure(2).obis(Obis(1, 0, 1, 7, 0)).u32(1200);
+    w.structure(3).obis(Obis(1, 0, 2, 7, 0)).u32(15).structure(2).i8(1).enum_(27);
+    w.obis(Obis(1, 0, 1, 8, 0)).u32(523).structure(2).i8(3).enum_(30);
+    w.array(2).structure(2).obis(Obis(1, 0, 32, 7, 0)).u16(231).structure(2).obis(Obis(1, 0, 52, 7, 0)).u16(232);
+    w.u32(77);
+    const Push p = decode_body(w.bytes());
+    CHECK(std::get<std::string>(get(p, "meter_id").raw) == "1ISK0071234567");
+    CHECK(*get(p, "power_import").value() == 1200);
+    CHECK(*get(p, "power_export").value() == 150);
+    CHECK(get(p, "power_export").unit == Unit::watt);
+    CHECK(*get(p, "energy_import").value() == 523000);
+    CHECK(get(p, "energy_import").unit == Unit::watt_hour);
+    CHECK(*get(p, "voltage_l1").value() == 231);
+    CHECK(*get(p, "voltage_l2").value() == 232);
+    REQUIRE(p.readings.size() == 7);
+    CHECK(std::get<std::uint64_t>(p.readings.back().raw) == 77);
+    CHECK(p.unplaced_values == 1);
+}
+
+TEST_CASE("mixed layouts: a cut or damaged nested list is an error, not a push with what came first") {
+    sim::AxdrWriter w;
+    w.structure(3).obis(Obis(0, 0, 96, 1, 0)).visible_string("1ISK0071234567");
+    w.structure(3).obis(Obis(1, 0, 2, 7, 0)).u32(15).structure(2).i8(1).enum_(27);
+    Bytes body = w.take();
+    Bytes cut(body.begin(), body.end() - 2);
+    auto o = testsupport::decode_apdu(sim::data_notification(7, std::nullopt, cut));
+    CHECK(o.pushes.empty());
+    REQUIRE(o.errors.size() == 1);
+    CHECK(o.errors[0].code == ErrorCode::truncated);
+    body[body.size() - 2] = 0x07;  // the enum's tag made one A-XDR does not have
+    o = testsupport::decode_apdu(sim::data_notification(7, std::nullopt, body));
+    CHECK(o.pushes.empty());
+    REQUIRE(o.errors.size() == 1);
+    CHECK(o.errors[0].code == ErrorCode::unsupported);
+}
