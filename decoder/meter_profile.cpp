@@ -136,6 +136,18 @@ Scaling kaifa(Quantity q) {
     return generic(q);
 }
 
+// Landis+Gyr E450, E360 and E570 push lists (Swiss grid operators) carry no scalers: voltage in
+// 0.1 V, current in 0.01 A, power factor in 0.001, frequency in 0.01 Hz, energy in Wh, power in W.
+Scaling landis_gyr(Quantity q) {
+    switch (q) {
+        case Quantity::current: return {-2, Unit::ampere};
+        case Quantity::voltage: return {-1, Unit::volt};
+        case Quantity::power_factor: return {-3, Unit::none};
+        case Quantity::frequency: return {-2, Unit::hertz};
+        default: return generic(q);
+    }
+}
+
 Scaling generic(Quantity q) {
     switch (q) {
         case Quantity::energy: return {0, Unit::watt_hour};
@@ -193,6 +205,7 @@ std::optional<Obis> obis_for_key(std::string_view key) {
 Profile profile_for(std::string_view manufacturer, std::string_view list_id) {
     if (manufacturer == "KAM" || list_id.starts_with("Kamstrup")) return Profile::kamstrup;
     if (manufacturer == "KFM" || list_id.starts_with("KFM")) return Profile::kaifa;
+    if (manufacturer == "LGZ" || manufacturer == "LGF") return Profile::landis_gyr;
     return Profile::generic;
 }
 
@@ -203,6 +216,7 @@ void apply_profile(Reading& r, Profile profile, const ProfileOverrides& override
     switch (profile) {
         case Profile::kamstrup: s = kamstrup(r, q); break;
         case Profile::kaifa: s = kaifa(q); break;
+        case Profile::landis_gyr: s = landis_gyr(q); break;
         case Profile::generic: s = generic(q); break;
     }
     auto apply = [&s](const ScalingOverride& o) {

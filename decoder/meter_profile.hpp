@@ -38,7 +38,7 @@ std::string_view key_for(const Obis& obis);
 std::optional<Obis> obis_for_key(std::string_view key);
 
 // Which meter family's conventions apply to readings sent without scaler/unit.
-enum class Profile : std::uint8_t { generic, kamstrup, kaifa };
+enum class Profile : std::uint8_t { generic, kamstrup, kaifa, landis_gyr };
 // `manufacturer` is the system-title prefix ("KAM"...), `list_id` the push's list id.
 Profile profile_for(std::string_view manufacturer, std::string_view list_id);
 

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "simulator/frame_builder.hpp"
+#include "simulator/kamstrup_meter.hpp"
 #include "test/decoder/decode_helpers.hpp"
 
 using namespace dlms;
@@ -276,4 +277,46 @@ TEST_CASE("mixed layouts: a cut or damaged nested list is an error, not a push w
     CHECK(o.pushes.empty());
     REQUIRE(o.errors.size() == 1);
     CHECK(o.errors[0].code == ErrorCode::unsupported);
+}
+
+TEST_CASE("profile: Landis+Gyr lists without scalers (E450, Switzerland) read 0.51 A, not 51 A") {
+    const std::array<std::uint8_t, 8> title = {'L', 'G', 'Z', 'g', 0x73, 0x70, 0xB1, 0x77};
+    sim::AxdrWriter w;
+    w.structure(14);
+    w.obis(Obis(1, 0, 31, 7, 0)).u16(51);
+    w.obis(Obis(1, 0, 32, 7, 0)).u16(2357);
+    w.obis(Obis(1, 0, 13, 7, 0)).u16(998);
+    w.obis(Obis(1, 0, 14, 7, 0)).u16(5001);
+    w.obis(Obis(1, 0, 1, 7, 0)).u32(2893);
+    w.obis(Obis(1, 1, 1, 8, 0)).u32(4408736);
+    w.obis(Obis(1, 1, 3, 8, 0)).u32(1591784);
+    const auto ek = sim::KamstrupMeter::demo_encryption_key();
+    const Bytes apdu = sim::glo_cipher(sim::data_notification(1, std::nullopt, w.bytes()), title, 3, 0x20, ek, nullptr);
+    DecoderOptions options;
+    options.keys.encryption = ek;
+    auto o = testsupport::decode_apdu(apdu, options);
+    REQUIRE(o.pushes.size() == 1);
+    const Push& p = o.pushes[0];
+    CHECK(p.manufacturer() == "LGZ");
+    struct Want { std::string_view key; double value; Unit unit; };
+    const Want want[] = {{"current_l1", 0.51, Unit::ampere}, {"voltage_l1", 235.7, Unit::volt}, {"power_factor", 0.998, Unit::none},
+                         {"frequency", 50.01, Unit::hertz}, {"power_import", 2893, Unit::watt},
+                         {"energy_import", 4408736, Unit::watt_hour}, {"reactive_energy_import", 1591784, Unit::var_hour}};
+    for (const auto& x : want) {
+        INFO(x.key);
+        CHECK(*get(p, x.key).value() == doctest::Approx(x.value));
+        CHECK(get(p, x.key).unit == x.unit);
+        CHECK_FALSE(get(p, x.key).scaled_by_meter);
+    }
+    CHECK(p.warnings.empty());
+}
+
+TEST_CASE("profile: a Landis+Gyr list that sends its own scaler keeps it; a plain one named by its device name") {
+    sim::AxdrWriter w;
+    w.structure(3);
+    w.obis(Obis(0, 0, 42, 0, 0)).octet_string(Bytes{'L', 'G', 'Z', '1', '0', '3', '0', '1', '6', '3', '5', '9', '8', '9', '0', '5'});
+    w.structure(3).obis(Obis(1, 0, 31, 7, 0)).u16(51).structure(2).i8(-1).enum_(33);
+    const Push p = decode_body(w.bytes());
+    CHECK(p.manufacturer() == "LGZ");
+    CHECK(*get(p, "current_l1").value() == doctest::Approx(5.1));
 }
