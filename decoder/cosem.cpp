@@ -213,12 +213,26 @@ void read_positional(const ValueTree& t, std::size_t root, Push& push) {
         r.index = index++;
         assign_raw(r.raw, t, c, std::nullopt);
     });
+    auto value_at = [&](int i) {  // where value i's tag is, for a warning about it
+        std::size_t c = root + 1;
+        for (int k = 0; k < i; ++k) c = t[c].end;
+        return std::size_t{t[c].at};
+    };
     if (!push.readings.empty()) {
         if (auto* s = std::get_if<std::string>(&push.readings.front().raw)) {
             if (!s->empty() && ((*s)[0] >= 'A' && (*s)[0] <= 'Z') && s->find('_') != std::string::npos) push.list_id = *s;
         }
     }
     if (name_positional(push.readings, push.list_id)) return;
+    if (name_known_list(push.readings, push.manufacturer())) {
+        // Values the list's specification leaves uncertain: by index, counted, each named.
+        for (const auto& r : push.readings) {
+            if (r.obis) continue;
+            ++push.unplaced_values;
+            push.warnings.push_back({value_at(r.index), "value " + std::to_string(r.index) + " of a known list without OBIS codes has no certain meaning"});
+        }
+        return;
+    }
     // Nothing names these values: say so once for the list, with where it starts.
     push.unplaced_values += static_cast<std::uint32_t>(push.readings.size());
     push.warnings.push_back({t[root].at, "list without OBIS codes that no known list names: " +

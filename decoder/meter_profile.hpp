@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "decoder/obis.hpp"
 #include "decoder/push.hpp"
@@ -48,5 +49,10 @@ void apply_profile(Reading& reading, Profile profile, const ProfileOverrides& ov
 // Names the values of a positional list (no OBIS codes) when the list id is a known one,
 // e.g. Kaifa's KFM_001. Returns false when the list is unknown.
 bool name_positional(std::vector<Reading>& readings, std::string_view list_id);
+
+// Names and scales the values of a positional list known by its shape (positional_lists.cpp):
+// Iskraemeco AM550 (Slovenia), Landis+Gyr E450 (Austria), NVE list 1. `manufacturer` is the
+// system-title prefix. Values the specification leaves uncertain keep no OBIS. False when unknown.
+bool name_known_list(std::vector<Reading>& readings, std::string_view manufacturer);
 
 }  // namespace dlms

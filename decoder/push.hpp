@@ -73,6 +73,7 @@ struct Reading {
     std::int16_t scaler = 0;     // a meter may send its scaler as a long: kept whole, never wrapped
     Unit unit = Unit::none;
     bool scaled_by_meter = false;  // scaler/unit came from the meter, not from a profile
+    bool scaled_by_list = false;   // scaler/unit from a known positional list's specification
 
     bool is_number() const {
         return std::holds_alternative<std::int64_t>(raw) || std::holds_alternative<std::uint64_t>(raw) ||
