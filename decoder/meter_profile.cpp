@@ -136,12 +136,13 @@ Scaling kaifa(Quantity q) {
     return generic(q);
 }
 
-// Landis+Gyr E450, E360 and E570 push lists (Swiss grid operators) carry no scalers: voltage in
-// 0.1 V, current in 0.01 A, power factor in 0.001, frequency in 0.01 Hz, energy in Wh, power in W.
-Scaling landis_gyr(Quantity q) {
+// Landis+Gyr E450, E360 and E570 push lists (Swiss grid operators) carry no scalers: current in
+// 0.01 A, power factor in 0.001, frequency in 0.01 Hz, energy in Wh, power in W; voltage in V on
+// the E450 and in 0.1 V on the E360 (then above 1000, as no low-voltage meter reads 100 V).
+Scaling landis_gyr(const Reading& r, Quantity q) {
     switch (q) {
         case Quantity::current: return {-2, Unit::ampere};
-        case Quantity::voltage: return {-1, Unit::volt};
+        case Quantity::voltage: return {static_cast<std::int8_t>(raw_above(r, 1000) ? -1 : 0), Unit::volt};
         case Quantity::power_factor: return {-3, Unit::none};
         case Quantity::frequency: return {-2, Unit::hertz};
         default: return generic(q);
@@ -216,7 +217,7 @@ void apply_profile(Reading& r, Profile profile, const ProfileOverrides& override
     if (!r.scaled_by_list) switch (profile) {
         case Profile::kamstrup: s = kamstrup(r, q); break;
         case Profile::kaifa: s = kaifa(q); break;
-        case Profile::landis_gyr: s = landis_gyr(q); break;
+        case Profile::landis_gyr: s = landis_gyr(r, q); break;
         case Profile::generic: s = generic(q); break;
     }
     auto apply = [&s](const ScalingOverride& o) {

@@ -282,9 +282,10 @@ TEST_CASE("mixed layouts: a cut or damaged nested list is an error, not a push w
 TEST_CASE("profile: Landis+Gyr lists without scalers (E450, Switzerland) read 0.51 A, not 51 A") {
     const std::array<std::uint8_t, 8> title = {'L', 'G', 'Z', 'g', 0x73, 0x70, 0xB1, 0x77};
     sim::AxdrWriter w;
-    w.structure(14);
+    w.structure(16);
     w.obis(Obis(1, 0, 31, 7, 0)).u16(51);
-    w.obis(Obis(1, 0, 32, 7, 0)).u16(2357);
+    w.obis(Obis(1, 0, 32, 7, 0)).u16(2357);  // the E360 sends 0.1 V
+    w.obis(Obis(1, 0, 52, 7, 0)).u16(239);   // the E450 whole volts
     w.obis(Obis(1, 0, 13, 7, 0)).u16(998);
     w.obis(Obis(1, 0, 14, 7, 0)).u16(5001);
     w.obis(Obis(1, 0, 1, 7, 0)).u32(2893);
@@ -299,7 +300,8 @@ TEST_CASE("profile: Landis+Gyr lists without scalers (E450, Switzerland) read 0.
     const Push& p = o.pushes[0];
     CHECK(p.manufacturer() == "LGZ");
     struct Want { std::string_view key; double value; Unit unit; };
-    const Want want[] = {{"current_l1", 0.51, Unit::ampere}, {"voltage_l1", 235.7, Unit::volt}, {"power_factor", 0.998, Unit::none},
+    const Want want[] = {{"current_l1", 0.51, Unit::ampere}, {"voltage_l1", 235.7, Unit::volt},
+                         {"voltage_l2", 239, Unit::volt}, {"power_factor", 0.998, Unit::none},
                          {"frequency", 50.01, Unit::hertz}, {"power_import", 2893, Unit::watt},
                          {"energy_import", 4408736, Unit::watt_hour}, {"reactive_energy_import", 1591784, Unit::var_hour}};
     for (const auto& x : want) {
