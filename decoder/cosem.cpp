@@ -76,6 +76,11 @@ void unplaced(const ValueTree& t, std::size_t i, Push& push, const char* what) {
                                           ") kept as value " + std::to_string(r.index)});
 }
 
+[[gnu::cold, gnu::noinline]] void warn_scaler(const Reading& r, std::size_t at, Push& push) {
+    if (r.is_number() && !scaled_number(r))
+        push.warnings.push_back({at, "scaler " + std::to_string(r.scaler) + " puts the value beyond a double: no value published"});
+}
+
 // {scaler, unit}: a structure of an integer and an enum.
 bool scaler_unit(const ValueTree& t, std::size_t i, Reading& r, Push& push) {
     if (i >= t.size()) return false;
@@ -88,8 +93,7 @@ bool scaler_unit(const ValueTree& t, std::size_t i, Reading& r, Push& push) {
     r.unit = static_cast<Unit>(u.u);
     r.scaled_by_meter = true;
     // No meter means 10^30 or more: say so when the result is beyond a double.
-    if ((r.scaler > 30 || r.scaler < -30) && r.is_number() && !scaled_number(r))
-        push.warnings.push_back({s.at, "scaler " + std::to_string(r.scaler) + " puts the value beyond a double: no value published"});
+    if (r.scaler > 30 || r.scaler < -30) [[unlikely]] warn_scaler(r, s.at, push);
     return true;
 }
 
@@ -151,6 +155,17 @@ public:
         std::size_t n = c + 1;
         while (k < n_elements) {
             const std::size_t next = t_[n].end;
+            if (is_obis(t_, n) && k + 1 < n_elements) {
+                Reading& r = add_reading(push_, t_, Obis::from_bytes(t_.bytes(n)), next);
+                k += 2;
+                n = t_[next].end;
+                if (k < n_elements && t_[n].tag == Tag::structure && scaler_unit(t_, n, r, push_)) {
+                    ++k;
+                    n = t_[n].end;
+                }
+                placed_ = true;
+                continue;
+            }
             if (is_object_structure(t_, n)) {
                 const std::size_t value = t_[n + 1].end;
                 Reading& r = add_reading(push_, t_, object_obis(t_, n + 1), value);
@@ -158,17 +173,6 @@ public:
                 placed_ = true;
                 ++k;
                 n = next;
-                continue;
-            }
-            if (is_obis(t_, n) && k + 1 < n_elements) {
-                Reading& r = add_reading(push_, t_, Obis::from_bytes(t_.bytes(n)), next);
-                k += 2;
-                n = t_[next].end;
-                if (k < n_elements && scaler_unit(t_, n, r, push_)) {
-                    ++k;
-                    n = t_[n].end;
-                }
-                placed_ = true;
                 continue;
             }
             leaf_or_walk(n);
@@ -265,7 +269,7 @@ Status readings_from_body(const ValueTree& t, const ProfileOverrides& overrides,
     }
     const Profile profile = profile_for(push.manufacturer(), push.list_id);
     for (auto& r : push.readings)
-        if (!r.scaled_by_meter) apply_profile(r, profile, overrides);
+        if (!r.scaled_by_meter) apply_profile(r, r.scaled_by_list ? Profile::as_listed : profile, overrides);
     return Ok{};
 }
 

@@ -213,12 +213,13 @@ Profile profile_for(std::string_view manufacturer, std::string_view list_id) {
 void apply_profile(Reading& r, Profile profile, const ProfileOverrides& overrides) {
     if (!r.obis || !r.is_number()) return;
     const Quantity q = quantity_of(*r.obis);
-    Scaling s{static_cast<std::int8_t>(r.scaler), r.unit};
-    if (!r.scaled_by_list) switch (profile) {
+    Scaling s;
+    switch (profile) {
         case Profile::kamstrup: s = kamstrup(r, q); break;
         case Profile::kaifa: s = kaifa(q); break;
         case Profile::landis_gyr: s = landis_gyr(r, q); break;
         case Profile::generic: s = generic(q); break;
+        case Profile::as_listed: s = {static_cast<std::int8_t>(r.scaler), r.unit}; break;
     }
     auto apply = [&s](const ScalingOverride& o) {
         if (o.scaler) s.scaler = *o.scaler;

@@ -39,7 +39,8 @@ std::string_view key_for(const Obis& obis);
 std::optional<Obis> obis_for_key(std::string_view key);
 
 // Which meter family's conventions apply to readings sent without scaler/unit.
-enum class Profile : std::uint8_t { generic, kamstrup, kaifa, landis_gyr };
+// as_listed: the scaling a known positional list's specification gave (overrides still apply).
+enum class Profile : std::uint8_t { generic, kamstrup, kaifa, landis_gyr, as_listed };
 // `manufacturer` is the system-title prefix ("KAM"...), `list_id` the push's list id.
 Profile profile_for(std::string_view manufacturer, std::string_view list_id);
 
