@@ -15,7 +15,7 @@ constexpr const char* kUsage =
     "\n"
     "Decodes meter frames and prints one JSON object per push (or per error) on stdout.\n"
     "FILE (or stdin) holds hex text: frames back to back, HDLC (7E..7E), M-Bus (68..16) or a bare\n"
-    "APDU (0F.., DB..); whitespace is ignored and '#' starts a comment. --binary reads raw bytes as\n"
+    "APDU (0F.., DB.., also behind its LLC header E6 E7 00); whitespace is ignored and '#' starts a comment. --binary reads raw bytes as\n"
     "captured from the serial port.\n"
     "\n"
     "  --ek HEX   encryption key (key 64 / GPK60); or DLMS2MQTT_METER_ENCRYPTION_KEY\n"
@@ -80,8 +80,12 @@ int decode_command(const ArgList& argv) {
         else
             std::cerr << "warning: the frames are not encrypted: the keys are not used\n";
     };
-    // A bare APDU is one APDU: it has no link layer to cut it by.
-    const bool bare = !bytes->empty() && ((*bytes)[0] == 0x0F || (*bytes)[0] == 0xDB || (*bytes)[0] == 0xE0);
+    // A bare APDU is one APDU: it has no link layer to cut it by. Tools often log it behind its
+    // LLC header (E6 E7 00).
+    const dlms::ByteView b(*bytes);
+    const bool llc = b.size() > 3 && b[0] == 0xE6 && b[1] == 0xE7 && b[2] == 0x00;
+    const std::uint8_t first = b.empty() ? 0 : b[llc ? 3 : 0];
+    const bool bare = !b.empty() && (first == 0x0F || first == 0xDB || first == 0xE0);
     if (bare) decoder.decode_apdu(*bytes, h);
     else decoder.feed(*bytes, h);
     if (decoder.stats().garbage_bytes > 0) {

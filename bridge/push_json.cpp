@@ -18,21 +18,6 @@ json raw_json(const dlms::RawValue& raw) {
         raw);
 }
 
-namespace {
-// raw × 10^scaler, exact for integers with a non-negative scaler (energy counters).
-json scaled_value(const dlms::Reading& r) {
-    if (r.scaler >= 0) {
-        std::uint64_t factor = 1;
-        for (int i = 0; i < r.scaler; ++i) factor *= 10;
-        if (auto* u = std::get_if<std::uint64_t>(&r.raw)) return *u * factor;
-        if (auto* i = std::get_if<std::int64_t>(&r.raw)) return *i * static_cast<std::int64_t>(factor);
-    }
-    auto v = r.value();
-    if (!v) return nullptr;
-    return *v;
-}
-}  // namespace
-
 json push_json(const dlms::Push& p) {
     json out;
     out["system_title"] = p.system_title.empty() ? json(nullptr) : json(dlms::to_hex(p.system_title));
@@ -52,11 +37,19 @@ json push_json(const dlms::Push& p) {
             j["scaler"] = int{r.scaler};
             const auto unit = dlms::unit_symbol(r.unit);
             j["unit"] = unit.empty() ? json(nullptr) : json(std::string(unit));
-            j["value"] = scaled_value(r);
+            const auto n = dlms::scaled_number(r);
+            j["value"] = n ? std::visit([](auto v) { return json(v); }, *n) : json(nullptr);
         }
         readings.push_back(std::move(j));
     }
     out["readings"] = std::move(readings);
+    // Only when something was not understood, so that complete pushes print as before.
+    if (p.unplaced_values > 0) out["unplaced_values"] = p.unplaced_values;
+    if (!p.warnings.empty()) {
+        json warnings = json::array();
+        for (const auto& w : p.warnings) warnings.push_back({{"offset", w.offset}, {"message", w.message}});
+        out["warnings"] = std::move(warnings);
+    }
     return out;
 }
 

@@ -28,10 +28,32 @@ std::int64_t sign_extend(std::uint64_t v, std::size_t bytes) {
 Status ValueTree::parse(ByteView data, std::size_t& consumed) {
     nodes_.clear();
     data_ = data;
+    untagged_descriptors_ = false;
     ByteReader r(data);
-    if (!parse_node(r, 0)) return error_;
+    if (!parse_node(r, 0)) {
+        // An unknown tag may be the inside of an untagged attribute descriptor: read again
+        // with those allowed; if that fails too, report the pass that read further.
+        if (error_.code != ErrorCode::unsupported) return error_;
+        const Error first = error_;
+        nodes_.clear();
+        untagged_descriptors_ = true;
+        ByteReader again(data);
+        if (!parse_node(again, 0)) return error_.offset > first.offset ? error_ : first;  // whichever read further
+        consumed = again.offset();
+        return Ok{};
+    }
     consumed = r.offset();
     return Ok{};
+}
+
+// class-id (2 bytes, high byte 0 for every interface class), OBIS (6), attribute (1..31), then
+// the tag of a value: only that is taken for an untagged descriptor.
+bool ValueTree::untagged_descriptor_at(const ByteReader& r) const {
+    const ByteView b = r.rest();
+    if (b.size() < 10 || b[0] != 0x00 || b[1] == 0x00) return false;
+    if (b[8] == 0 || b[8] > 31) return false;
+    const std::uint8_t next = b[9];
+    return next <= 0x1B && next != 0x07 && next != 0x08 && next != 0x0B && next != 0x0E && next != 0x13;
 }
 
 bool ValueTree::parse_node(ByteReader& r, int depth) {
@@ -42,7 +64,9 @@ bool ValueTree::parse_node(ByteReader& r, int depth) {
     if (!tag_byte) return fail(ErrorCode::truncated, at, "A-XDR value missing");
     const auto tag = static_cast<Tag>(*tag_byte);
     const std::size_t index = nodes_.size();
-    nodes_.emplace_back().tag = tag;
+    Node& added = nodes_.emplace_back();
+    added.tag = tag;
+    added.at = static_cast<std::uint32_t>(at);
 
     switch (tag) {
         case Tag::null_data:
@@ -54,7 +78,18 @@ bool ValueTree::parse_node(ByteReader& r, int depth) {
             // Each element takes at least one byte: a count larger than what is left is corrupt.
             if (*n > r.remaining()) return fail(ErrorCode::truncated, at, "A-XDR container claims more elements than bytes left");
             nodes_[index].count = static_cast<std::uint32_t>(*n);
-            for (std::size_t k = 0; k < *n; ++k)
+            std::size_t k = 0;
+            if (untagged_descriptors_ && tag == Tag::structure && *n == 2 && untagged_descriptor_at(r)) {
+                if (nodes_.size() >= kMaxNodes) return fail(ErrorCode::malformed, r.offset(), "more than 4096 A-XDR values");
+                Node& d = nodes_.emplace_back();
+                d.tag = Tag::untagged_descriptor;
+                d.at = d.offset = static_cast<std::uint32_t>(r.offset());
+                d.count = 9;
+                d.end = static_cast<std::uint32_t>(nodes_.size());
+                (void)r.take(9);
+                k = 1;
+            }
+            for (; k < *n; ++k)
                 if (!parse_node(r, depth + 1)) return false;
             break;
         }

@@ -40,6 +40,10 @@ enum class Tag : std::uint8_t {
     date_time = 0x19,
     date = 0x1A,
     time = 0x1B,
+    // Not an A-XDR tag: a COSEM attribute descriptor written without tags, class-id(2) OBIS(6)
+    // attribute(1), as Sagemcom's XT211 (Czech Republic) sends it in place of an OBIS code:
+    //   02 02 | 00 03 01 00 01 08 00 FF 02 | 06 00 4A FA 82    {descriptor, value}
+    untagged_descriptor = 0xF0,
 };
 
 struct Node {
@@ -47,6 +51,7 @@ struct Node {
     std::uint32_t count = 0;   // elements of an array/structure; bytes of a string
     std::uint32_t end = 0;     // index of the node after this subtree
     std::uint32_t offset = 0;  // where the content starts in the parsed buffer
+    std::uint32_t at = 0;      // where the tag is: what a warning about this value points at
     std::int64_t i = 0;        // signed integers, enum, boolean
     std::uint64_t u = 0;       // unsigned integers
     double f = 0;              // floats
@@ -55,7 +60,7 @@ struct Node {
     bool is_string() const {
         return tag == Tag::octet_string || tag == Tag::visible_string || tag == Tag::utf8_string ||
                tag == Tag::bit_string || tag == Tag::bcd || tag == Tag::date_time || tag == Tag::date ||
-               tag == Tag::time;
+               tag == Tag::time || tag == Tag::untagged_descriptor;
     }
 };
 
@@ -86,6 +91,7 @@ public:
 private:
     // false on error, with the error in error_ (a Result per node costs more than the node).
     bool parse_node(ByteReader& r, int depth);
+    bool untagged_descriptor_at(const ByteReader& r) const;
     bool fail(ErrorCode code, std::size_t offset, const char* message) {
         error_ = make_error(code, Layer::axdr, offset, message);
         return false;
@@ -94,6 +100,9 @@ private:
     std::vector<Node> nodes_;
     ByteView data_;
     Error error_{};
+    // Set for a second pass after an unknown tag: read {descriptor, value} structures whose
+    // descriptor carries no tags. Never on the first pass, so tagged lists cost nothing more.
+    bool untagged_descriptors_ = false;
 };
 
 }  // namespace dlms

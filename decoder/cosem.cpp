@@ -2,6 +2,9 @@
 
 #include "decoder/apdu.hpp"
 
+#include <algorithm>
+#include <string>
+
 namespace dlms {
 
 namespace {
@@ -62,17 +65,35 @@ void assign_raw(RawValue& raw, const ValueTree& t, std::size_t i, const std::opt
     }
 }
 
+// Keeps a value the layout readers could not place: by its index among the push's values, with
+// its raw value, counted and named in a warning.
+void unplaced(const ValueTree& t, std::size_t i, Push& push, const char* what) {
+    Reading& r = push.readings.emplace_back();
+    r.index = static_cast<int>(push.readings.size() - 1);
+    assign_raw(r.raw, t, i, std::nullopt);
+    ++push.unplaced_values;
+    push.warnings.push_back({t[i].at, std::string(what) + " (A-XDR tag " + std::to_string(static_cast<unsigned>(t[i].tag)) +
+                                          ") kept as value " + std::to_string(r.index)});
+}
+
+[[gnu::cold, gnu::noinline]] void warn_scaler(const Reading& r, std::size_t at, Push& push) {
+    if (r.is_number() && !scaled_number(r))
+        push.warnings.push_back({at, "scaler " + std::to_string(r.scaler) + " puts the value beyond a double: no value published"});
+}
+
 // {scaler, unit}: a structure of an integer and an enum.
-bool scaler_unit(const ValueTree& t, std::size_t i, Reading& r) {
+bool scaler_unit(const ValueTree& t, std::size_t i, Reading& r, Push& push) {
     if (i >= t.size()) return false;
     const Node& n = t[i];
     if (n.tag != Tag::structure || n.count != 2) return false;
     const Node& s = t[i + 1];
     const Node& u = t[t[i + 1].end];
     if ((s.tag != Tag::integer && s.tag != Tag::long_) || u.tag != Tag::enum_) return false;
-    r.scaler = static_cast<std::int8_t>(s.i);
+    r.scaler = static_cast<std::int16_t>(s.i);  // integer or long: fits, never wraps
     r.unit = static_cast<Unit>(u.u);
     r.scaled_by_meter = true;
+    // No meter means 10^30 or more: say so when the result is beyond a double.
+    if (r.scaler > 30 || r.scaler < -30) [[unlikely]] warn_scaler(r, s.at, push);
     return true;
 }
 
@@ -84,19 +105,16 @@ Reading& add_reading(Push& push, const ValueTree& t, const std::optional<Obis>& 
     return r;
 }
 
-// {OBIS, value[, {scaler, unit}]}
+// {OBIS, value[, {scaler, unit}]}, or {untagged descriptor, value} (Sagemcom XT211)
 bool is_object_structure(const ValueTree& t, std::size_t i) {
-    return i < t.size() && t[i].tag == Tag::structure && (t[i].count == 2 || t[i].count == 3) && is_obis(t, i + 1);
+    return i < t.size() && t[i].tag == Tag::structure && (t[i].count == 2 || t[i].count == 3) &&
+           (is_obis(t, i + 1) || (t[i].count == 2 && t[i + 1].tag == Tag::untagged_descriptor));
 }
 
-void read_structures(const ValueTree& t, std::size_t root, Push& push) {
-    t.for_each_child(root, [&](std::size_t c) {
-        if (!is_object_structure(t, c)) return;
-        const auto obis = Obis::from_bytes(t.bytes(c + 1));
-        const std::size_t value = t[c + 1].end;
-        Reading& r = add_reading(push, t, obis, value);
-        if (t[c].count == 3) scaler_unit(t, t[value].end, r);
-    });
+// The OBIS code of an object structure's first element: an octet-string, or bytes 2..7 of a descriptor.
+std::optional<Obis> object_obis(const ValueTree& t, std::size_t first) {
+    const ByteView b = t.bytes(first);
+    return Obis::from_bytes(t[first].tag == Tag::untagged_descriptor ? b.subspan(2, 6) : b);
 }
 
 // {class-id, OBIS, attribute, data-index}
@@ -106,49 +124,91 @@ bool is_descriptor_array(const ValueTree& t, std::size_t i) {
     return t[d].tag == Tag::structure && t[d].count == 4 && t[d + 1].tag == Tag::long_unsigned && is_obis(t, t[d + 1].end);
 }
 
-void read_descriptors(const ValueTree& t, std::size_t root, Push& push) {
-    const std::size_t list = root + 1;
-    std::vector<std::size_t> values;
-    t.for_each_child(root, [&](std::size_t c) { values.push_back(c); });
-    std::size_t k = 0;
-    t.for_each_child(list, [&](std::size_t d) {
-        const std::size_t slot = k++;
-        if (slot >= values.size()) return;
-        const std::size_t cls = d + 1;
-        const std::size_t obis_node = t[cls].end;
-        if (t[cls].u == 40) return;  // the push set-up object itself: its list and its name
-        add_reading(push, t, Obis::from_bytes(t.bytes(obis_node)), values[slot]);
-    });
-}
+// Reads a push body whose values carry their OBIS codes, in whatever mix the meter uses:
+// flat OBIS, value[, {scaler, unit}] runs, {OBIS, value[, {scaler, unit}]} structures, nested
+// containers of either. What it cannot place is kept as an unplaced value with a warning.
+class Walker {
+public:
+    Walker(const ValueTree& t, Push& push) : t_(t), push_(push) {}
 
-bool read_flat(const ValueTree& t, std::size_t root, Push& push) {
-    bool any = false;
-    std::size_t k = 0;
-    const std::size_t n_elements = t[root].count;
-    std::size_t n = root + 1;  // the k-th element
-    while (k < n_elements) {
-        const std::size_t next = t[n].end;
-        if (is_obis(t, n) && k + 1 < n_elements) {
-            Reading& r = add_reading(push, t, Obis::from_bytes(t.bytes(n)), next);
-            k += 2;
-            n = t[next].end;
-            if (k < n_elements && scaler_unit(t, n, r)) {
-                ++k;
-                n = t[n].end;
-            }
-            any = true;
-            continue;
-        }
-        // Before the first pair: the list id (Kamstrup_V0001) or a time stamp; between pairs:
-        // null placeholders for the phases a 1-phase meter does not have.
-        if (!any && (t[n].tag == Tag::visible_string || t[n].tag == Tag::octet_string) && push.list_id.empty() &&
-            printable(t.bytes(n)))
-            push.list_id.assign(t.bytes(n).begin(), t.bytes(n).end());
-        ++k;
-        n = next;
+    void descriptors(std::size_t root) {
+        const std::size_t list = root + 1;
+        std::vector<std::size_t> values;
+        t_.for_each_child(root, [&](std::size_t c) { values.push_back(c); });
+        std::size_t k = 0;
+        t_.for_each_child(list, [&](std::size_t d) {
+            const std::size_t slot = k++;
+            if (slot >= values.size()) return;
+            const std::size_t cls = d + 1;
+            const std::size_t obis_node = t_[cls].end;
+            if (t_[cls].u == 40) return;  // the push set-up object itself: its list and its name
+            add_reading(push_, t_, Obis::from_bytes(t_.bytes(obis_node)), values[slot]);
+            placed_ = true;
+        });
+        for (std::size_t slot = std::max<std::size_t>(k, 1); slot < values.size(); ++slot) leaf_or_walk(values[slot]);
     }
-    return any;
-}
+
+    // The elements of container c, in order.
+    void walk(std::size_t c) {
+        const std::size_t n_elements = t_[c].count;
+        std::size_t k = 0;
+        std::size_t n = c + 1;
+        while (k < n_elements) {
+            const std::size_t next = t_[n].end;
+            if (is_obis(t_, n) && k + 1 < n_elements) {
+                Reading& r = add_reading(push_, t_, Obis::from_bytes(t_.bytes(n)), next);
+                k += 2;
+                n = t_[next].end;
+                if (k < n_elements && t_[n].tag == Tag::structure && scaler_unit(t_, n, r, push_)) {
+                    ++k;
+                    n = t_[n].end;
+                }
+                placed_ = true;
+                continue;
+            }
+            if (is_object_structure(t_, n)) {
+                const std::size_t value = t_[n + 1].end;
+                Reading& r = add_reading(push_, t_, object_obis(t_, n + 1), value);
+                if (t_[n].count == 3) scaler_unit(t_, t_[value].end, r, push_);
+                placed_ = true;
+                ++k;
+                n = next;
+                continue;
+            }
+            leaf_or_walk(n);
+            ++k;
+            n = next;
+        }
+    }
+
+    bool placed() const { return placed_; }
+
+private:
+    void leaf_or_walk(std::size_t n) {
+        const Node& node = t_[n];
+        if (node.is_container()) return walk(n);
+        // Null placeholders stand for the phases a 1-phase meter does not have.
+        if (node.tag == Tag::null_data) return;
+        // Before the first value: the list id (Kamstrup_V0001).
+        if (!placed_ && push_.list_id.empty() && (node.tag == Tag::visible_string || node.tag == Tag::octet_string) &&
+            printable(t_.bytes(n))) {
+            push_.list_id.assign(t_.bytes(n).begin(), t_.bytes(n).end());
+            return;
+        }
+        // Before the first value, a time stamp is the push's time (Kaifa in Austria repeats it there).
+        if (!placed_ && (node.tag == Tag::date_time || (node.tag == Tag::octet_string && node.count == 12))) {
+            if (auto time = parse_date_time(t_.bytes(n))) {
+                if (!push_.notification_time) push_.notification_time = time;
+                if (*push_.notification_time == *time) return;
+            }
+        }
+        unplaced(t_, n, push_, "value without an OBIS code");
+    }
+
+    const ValueTree& t_;
+    Push& push_;
+    bool placed_ = false;
+};
 
 void read_positional(const ValueTree& t, std::size_t root, Push& push) {
     int index = 0;
@@ -157,12 +217,30 @@ void read_positional(const ValueTree& t, std::size_t root, Push& push) {
         r.index = index++;
         assign_raw(r.raw, t, c, std::nullopt);
     });
+    auto value_at = [&](int i) {  // where value i's tag is, for a warning about it
+        std::size_t c = root + 1;
+        for (int k = 0; k < i; ++k) c = t[c].end;
+        return std::size_t{t[c].at};
+    };
     if (!push.readings.empty()) {
         if (auto* s = std::get_if<std::string>(&push.readings.front().raw)) {
             if (!s->empty() && ((*s)[0] >= 'A' && (*s)[0] <= 'Z') && s->find('_') != std::string::npos) push.list_id = *s;
         }
     }
-    name_positional(push.readings, push.list_id);
+    if (name_positional(push.readings, push.list_id)) return;
+    if (name_known_list(push.readings, push.manufacturer())) {
+        // Values the list's specification leaves uncertain: by index, counted, each named.
+        for (const auto& r : push.readings) {
+            if (r.obis) continue;
+            ++push.unplaced_values;
+            push.warnings.push_back({value_at(r.index), "value " + std::to_string(r.index) + " of a known list without OBIS codes has no certain meaning"});
+        }
+        return;
+    }
+    // Nothing names these values: say so once for the list, with where it starts.
+    push.unplaced_values += static_cast<std::uint32_t>(push.readings.size());
+    push.warnings.push_back({t[root].at, "list without OBIS codes that no known list names: " +
+                                             std::to_string(push.readings.size()) + " values by index, unnamed and unscaled"});
 }
 
 }  // namespace
@@ -171,12 +249,17 @@ Status readings_from_body(const ValueTree& t, const ProfileOverrides& overrides,
     if (t.size() == 0 || !t[0].is_container())
         return make_error(ErrorCode::unsupported, Layer::cosem, 0, "push body is not a structure or array");
     const std::size_t root = 0;
-    // Lists of object structures start with one (Aidon, Iskraemeco: the clock or the list version).
-    if (is_object_structure(t, root + 1)) read_structures(t, root, push);
-    else if (is_descriptor_array(t, root + 1)) read_descriptors(t, root, push);
-    else if (!read_flat(t, root, push)) {
+    push.unplaced_values = 0;
+    push.warnings.clear();
+    Walker walker(t, push);
+    if (is_descriptor_array(t, root + 1)) walker.descriptors(root);
+    else walker.walk(root);
+    if (!walker.placed()) {
+        // Not one OBIS code: a positional list (Kaifa KFM_001, L+G Netz Burgenland).
         push.readings.clear();
         push.list_id.clear();
+        push.unplaced_values = 0;
+        push.warnings.clear();
         read_positional(t, root, push);
     }
     if (push.list_id.empty()) {
@@ -186,7 +269,7 @@ Status readings_from_body(const ValueTree& t, const ProfileOverrides& overrides,
     }
     const Profile profile = profile_for(push.manufacturer(), push.list_id);
     for (auto& r : push.readings)
-        if (!r.scaled_by_meter) apply_profile(r, profile, overrides);
+        if (!r.scaled_by_meter) apply_profile(r, r.scaled_by_list ? Profile::as_listed : profile, overrides);
     return Ok{};
 }
 

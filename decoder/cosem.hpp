@@ -1,10 +1,12 @@
 // From the A-XDR body of a data-notification to readings. Meters lay out their push lists in a
-// few ways, recognised in this order:
-//   structures    {OBIS, value[, {scaler, unit}]} per object, in an array or structure (Aidon, Iskraemeco)
+// few ways, and some mix them within one list:
 //   descriptors   [ {class, OBIS, attribute, index}... ] then the values in the same order (L+G VSE)
-//   flat          [list id,] OBIS, value[, {scaler, unit}], OBIS, value, ... (Kamstrup, L+G E450, Kaifa AT)
-//                 with null placeholders allowed where an OBIS is expected (1-phase Kamstrup)
+//   OBIS-coded    any mix, at any depth, of flat runs  OBIS, value[, {scaler, unit}]  (Kamstrup,
+//                 L+G E450, Kaifa AT, with a list id first and null placeholders between) and
+//                 structures  {OBIS, value[, {scaler, unit}]}  (Aidon, Iskraemeco, Kaifa AT)
 //   positional    values only, no OBIS codes (Kaifa KFM_001, L+G Netz Burgenland)
+// A value none of these places is kept by its index with its raw value, counted in
+// Push::unplaced_values and named in Push::warnings: nothing is dropped silently.
 #pragma once
 
 #include "decoder/axdr.hpp"

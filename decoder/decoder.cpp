@@ -117,6 +117,17 @@ bool accept_counter(Ctx& c, ByteView title, std::uint32_t counter, ByteView apdu
 
 bool looks_like_apdu(const Bytes& p) { return !p.empty() && (p[0] == kDataNotification || p[0] == kGeneralBlockTransfer); }
 
+// A DSMR P1 telegram (Luxembourg, Netherlands, Belgium): "/XXX5..." then lines of text. A wrong key
+// gives random bytes, so a decryption that reads as this text proves the key right even without a
+// tag to check.
+bool looks_like_dsmr(const Bytes& p) {
+    if (p.size() < 16 || p[0] != '/') return false;
+    for (std::size_t i = 1; i < 16; ++i)
+        if ((p[i] < 0x20 || p[i] > 0x7E) && p[i] != '\r' && p[i] != '\n') return false;
+    return true;
+}
+bool plaintext_fits(const Bytes& p) { return looks_like_apdu(p) || looks_like_dsmr(p); }
+
 void decode_ciphered(Ctx& c, ByteView apdu, int nesting) {
     auto g = parse_glo_ciphering(apdu);
     if (!g) return c.fail(g.error(), apdu);
@@ -160,10 +171,10 @@ void decode_ciphered(Ctx& c, ByteView apdu, int nesting) {
         // No tag to check (encryption-only push, or no authentication key configured): a wrong
         // key shows as plaintext that is not an APDU.
         if (g->authenticated()) c.warn(Warning::no_authentication_key);
-        ok = d.gcm->decrypt(nonce, g->security, nullptr, g->ciphertext, {}, d.plaintext).ok() && looks_like_apdu(d.plaintext);
+        ok = d.gcm->decrypt(nonce, g->security, nullptr, g->ciphertext, {}, d.plaintext).ok() && plaintext_fits(d.plaintext);
         if (!ok && d.gcm_swapped) {
             ok = d.gcm_swapped->decrypt(nonce, g->security, nullptr, g->ciphertext, {}, d.plaintext).ok() &&
-                 looks_like_apdu(d.plaintext);
+                 plaintext_fits(d.plaintext);
             if (ok && !d.swapped) {
                 d.swapped = true;
                 c.warn(Warning::keys_swapped);
@@ -293,7 +304,8 @@ void Decoder::decode_frame(const LinkFrame& frame, const Handlers& handlers) {
 
 void Decoder::decode_apdu(ByteView apdu, const Handlers& handlers) {
     Ctx c{*impl_, stats_, handlers};
-    decode_apdu_in(c, apdu, 0);
+    // Many tools log the APDU with its LLC header (E6 E7 00) still in front.
+    decode_apdu_in(c, strip_llc(apdu), 0);
 }
 
 void Decoder::feed(ByteView bytes, const Handlers& handlers) {

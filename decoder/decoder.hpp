@@ -67,7 +67,8 @@ public:
     void feed(ByteView bytes, const Handlers& handlers);
     // One whole link-layer frame, already cut and checked (the reader thread's output).
     void decode_frame(const LinkFrame& frame, const Handlers& handlers);
-    // A bare APDU (0F data-notification, DB general-glo-ciphering, E0 general block transfer).
+    // A bare APDU (0F data-notification, DB general-glo-ciphering, E0 general block transfer),
+    // with or without the LLC header (E6 E7 00) in front.
     void decode_apdu(ByteView apdu, const Handlers& handlers);
 
     const DecodeStats& stats() const { return stats_; }

@@ -20,6 +20,7 @@ constexpr std::array kTable = std::to_array<Entry>({
     {pack(0, 96, 1, 0), "meter_id"},
     {pack(0, 96, 1, 1), "meter_id_2"},
     {pack(0, 96, 1, 7), "meter_type"},
+    {pack(0, 96, 14, 0), "current_tariff"},
     {pack(1, 0, 0, 1), "meter_number"},
     {pack(1, 0, 0, 5), "meter_id"},
     {pack(1, 0, 2, 0), "firmware_version"},  // active firmware identifier
@@ -28,10 +29,14 @@ constexpr std::array kTable = std::to_array<Entry>({
     {pack(1, 1, 8, 0), "energy_import"},
     {pack(1, 1, 8, 1), "energy_import_t1"},
     {pack(1, 1, 8, 2), "energy_import_t2"},
+    {pack(1, 1, 8, 3), "energy_import_t3"},
+    {pack(1, 1, 8, 4), "energy_import_t4"},
     {pack(1, 2, 7, 0), "power_export"},
     {pack(1, 2, 8, 0), "energy_export"},
     {pack(1, 2, 8, 1), "energy_export_t1"},
     {pack(1, 2, 8, 2), "energy_export_t2"},
+    {pack(1, 2, 8, 3), "energy_export_t3"},
+    {pack(1, 2, 8, 4), "energy_export_t4"},
     {pack(1, 3, 7, 0), "reactive_power_import"},
     {pack(1, 3, 8, 0), "reactive_energy_import"},
     {pack(1, 4, 7, 0), "reactive_power_export"},
@@ -132,6 +137,19 @@ Scaling kaifa(Quantity q) {
     return generic(q);
 }
 
+// Landis+Gyr E450, E360 and E570 push lists (Swiss grid operators) carry no scalers: current in
+// 0.01 A, power factor in 0.001, frequency in 0.01 Hz, energy in Wh, power in W; voltage in V on
+// the E450 and in 0.1 V on the E360 (then above 1000, as no low-voltage meter reads 100 V).
+Scaling landis_gyr(const Reading& r, Quantity q) {
+    switch (q) {
+        case Quantity::current: return {-2, Unit::ampere};
+        case Quantity::voltage: return {static_cast<std::int8_t>(raw_above(r, 1000) ? -1 : 0), Unit::volt};
+        case Quantity::power_factor: return {-3, Unit::none};
+        case Quantity::frequency: return {-2, Unit::hertz};
+        default: return generic(q);
+    }
+}
+
 Scaling generic(Quantity q) {
     switch (q) {
         case Quantity::energy: return {0, Unit::watt_hour};
@@ -189,6 +207,7 @@ std::optional<Obis> obis_for_key(std::string_view key) {
 Profile profile_for(std::string_view manufacturer, std::string_view list_id) {
     if (manufacturer == "KAM" || list_id.starts_with("Kamstrup")) return Profile::kamstrup;
     if (manufacturer == "KFM" || list_id.starts_with("KFM")) return Profile::kaifa;
+    if (manufacturer == "LGZ" || manufacturer == "LGF") return Profile::landis_gyr;
     return Profile::generic;
 }
 
@@ -199,7 +218,9 @@ void apply_profile(Reading& r, Profile profile, const ProfileOverrides& override
     switch (profile) {
         case Profile::kamstrup: s = kamstrup(r, q); break;
         case Profile::kaifa: s = kaifa(q); break;
+        case Profile::landis_gyr: s = landis_gyr(r, q); break;
         case Profile::generic: s = generic(q); break;
+        case Profile::as_listed: s = {static_cast<std::int8_t>(r.scaler), r.unit}; break;
     }
     auto apply = [&s](const ScalingOverride& o) {
         if (o.scaler) s.scaler = *o.scaler;

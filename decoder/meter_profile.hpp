@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "decoder/obis.hpp"
 #include "decoder/push.hpp"
@@ -38,7 +39,8 @@ std::string_view key_for(const Obis& obis);
 std::optional<Obis> obis_for_key(std::string_view key);
 
 // Which meter family's conventions apply to readings sent without scaler/unit.
-enum class Profile : std::uint8_t { generic, kamstrup, kaifa };
+// as_listed: the scaling a known positional list's specification gave (overrides still apply).
+enum class Profile : std::uint8_t { generic, kamstrup, kaifa, landis_gyr, as_listed };
 // `manufacturer` is the system-title prefix ("KAM"...), `list_id` the push's list id.
 Profile profile_for(std::string_view manufacturer, std::string_view list_id);
 
@@ -48,5 +50,10 @@ void apply_profile(Reading& reading, Profile profile, const ProfileOverrides& ov
 // Names the values of a positional list (no OBIS codes) when the list id is a known one,
 // e.g. Kaifa's KFM_001. Returns false when the list is unknown.
 bool name_positional(std::vector<Reading>& readings, std::string_view list_id);
+
+// Names and scales the values of a positional list known by its shape (positional_lists.cpp):
+// Iskraemeco AM550 (Slovenia), Landis+Gyr E450 (Austria), NVE list 1. `manufacturer` is the
+// system-title prefix. Values the specification leaves uncertain keep no OBIS. False when unknown.
+bool name_known_list(std::vector<Reading>& readings, std::string_view manufacturer);
 
 }  // namespace dlms

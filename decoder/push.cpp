@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
+#include <type_traits>
 
 #include "decoder/meter_profile.hpp"
 
@@ -41,15 +43,48 @@ std::string_view unit_symbol(Unit u) {
     return "";
 }
 
+namespace {
+// raw × 10^exponent with one rounding step: dividing by an exact power of ten prints as the
+// meter's decimals (22199 × 10^-2 → 221.99), multiplying by 10^-2 would give 221.98999999999998.
+std::optional<Number> scale_double(double raw, int exponent) {
+    if (!std::isfinite(raw)) return std::nullopt;
+    if (raw == 0) return Number{0.0};
+    const double v = exponent >= 0 ? raw * std::pow(10.0, exponent) : raw / std::pow(10.0, -exponent);
+    if (!std::isfinite(v)) return std::nullopt;
+    return Number{v};
+}
+
+// Exact while the product fits, so energy counters keep their last digit; else a double.
+template <typename Int>
+std::optional<Number> scale_integer(Int raw, int exponent) {
+    if (exponent < 0) return scale_double(static_cast<double>(raw), exponent);
+    Int value = raw;
+    for (int i = 0; i < exponent && value != 0; ++i) {
+        bool overflow = value > std::numeric_limits<Int>::max() / 10;
+        if constexpr (std::is_signed_v<Int>) overflow = overflow || value < std::numeric_limits<Int>::min() / 10;
+        if (overflow) return scale_double(static_cast<double>(raw), exponent);
+        value = static_cast<Int>(value * 10);
+    }
+    return Number{value};
+}
+}  // namespace
+
+double to_double(const Number& n) {
+    return std::visit([](auto v) { return static_cast<double>(v); }, n);
+}
+
+std::optional<Number> scaled_number(const Reading& r, int shift) {
+    const int exponent = int{r.scaler} + shift;
+    if (auto* i = std::get_if<std::int64_t>(&r.raw)) return scale_integer(*i, exponent);
+    if (auto* u = std::get_if<std::uint64_t>(&r.raw)) return scale_integer(*u, exponent);
+    if (auto* d = std::get_if<double>(&r.raw)) return scale_double(*d, exponent);
+    return std::nullopt;
+}
+
 std::optional<double> Reading::value() const {
-    double v;
-    if (auto* i = std::get_if<std::int64_t>(&raw)) v = static_cast<double>(*i);
-    else if (auto* u = std::get_if<std::uint64_t>(&raw)) v = static_cast<double>(*u);
-    else if (auto* d = std::get_if<double>(&raw)) v = *d;
-    else return std::nullopt;
-    // Divide for negative scalers so that 22199 × 10^-2 prints as 221.99, not 221.98999999999998.
-    if (scaler >= 0) return v * std::pow(10.0, scaler);
-    return v / std::pow(10.0, -scaler);
+    auto n = scaled_number(*this);
+    if (!n) return std::nullopt;
+    return to_double(*n);
 }
 
 std::string Push::manufacturer() const {
@@ -99,7 +134,7 @@ std::string Push::meter_serial() const {
         return std::to_string(n);
     };
     if (system_title.size() == 8 && manufacturer() == "KAM") return title_number();
-    static constexpr std::string_view keys[] = {"meter_number", "meter_id"};
+    static constexpr std::string_view keys[] = {"meter_number", "meter_id", "meter_id_2"};
     for (auto want : keys) {
         for (const auto& r : readings) {
             if (r.key != want) continue;
@@ -132,6 +167,8 @@ void Push::clear() {
     list_id.clear();
     notification_time.reset();
     readings.clear();
+    unplaced_values = 0;
+    warnings.clear();
 }
 
 }  // namespace dlms

@@ -53,20 +53,33 @@ std::string_view unit_symbol(Unit u);  // "Wh", "W", ..., "" for none/count
 // "Kamstrup" for "KAM", "Kaifa" for "KFM", ...; the code itself when unknown.
 std::string_view manufacturer_name(std::string_view code);
 
+// A published number: an exact integer where raw × 10^exponent is one that fits in 64 bits, else
+// the nearest double. Never a wrapped integer.
+using Number = std::variant<std::int64_t, std::uint64_t, double>;
+double to_double(const Number& n);
+
+struct Reading;
+// The one conversion from the wire value to the published number, used by `decode`, the MQTT
+// state, UDP, CSV and the energy guard: raw × 10^(scaler + shift), `shift` moving to a display
+// unit (-3 for Wh → kWh). nullopt for a value that is not a number, or whose result is not a
+// finite double (a float of 1e300 with scaler 100): a clear "no value", never a wrong one.
+std::optional<Number> scaled_number(const Reading& r, int shift = 0);
+
 struct Reading {
     std::optional<Obis> obis;    // absent for a positional value that no known list names
     int index = -1;              // position in a positional list, -1 otherwise
     std::string_view key;        // profile key, e.g. "energy_import"; empty when unknown
     RawValue raw;
-    std::int8_t scaler = 0;
+    std::int16_t scaler = 0;     // a meter may send its scaler as a long: kept whole, never wrapped
     Unit unit = Unit::none;
     bool scaled_by_meter = false;  // scaler/unit came from the meter, not from a profile
+    bool scaled_by_list = false;   // scaler/unit from a known positional list's specification
 
     bool is_number() const {
         return std::holds_alternative<std::int64_t>(raw) || std::holds_alternative<std::uint64_t>(raw) ||
                std::holds_alternative<double>(raw);
     }
-    // raw × 10^scaler, for numbers only (edge conversion).
+    // raw × 10^scaler as a double, for numbers only: scaled_number() as a double.
     std::optional<double> value() const;
 };
 
@@ -80,6 +93,15 @@ constexpr std::string_view to_string(Security s) {
     return "none";
 }
 
+// Something of the push the decoder read but could not place: a value with no OBIS code and no
+// known list to name it, a scaler it could not apply. `offset` is where the value's A-XDR tag is,
+// counted from the start of the push body (the data after the data-notification's date-time).
+struct PushWarning {
+    std::size_t offset = 0;
+    std::string message;
+    friend bool operator==(const PushWarning&, const PushWarning&) = default;
+};
+
 struct Push {
     Bytes system_title;                      // empty for unencrypted pushes
     std::uint32_t frame_counter = 0;         // invocation counter; 0 for unencrypted pushes
@@ -88,6 +110,10 @@ struct Push {
     std::string list_id;                     // "Kamstrup_V0001", "KFM_001", ... empty when none
     std::optional<DateTime> notification_time;
     std::vector<Reading> readings;
+    // Values kept in `readings` by index and raw value only (no OBIS, no name, no scaling): the
+    // daemon logs them once per meter and counts them; `decode` prints them.
+    std::uint32_t unplaced_values = 0;
+    std::vector<PushWarning> warnings;  // empty for a push understood completely
 
     // "KAM", "KFM", "LGZ", ...: the first three bytes of the system title, or from the list id.
     std::string manufacturer() const;

@@ -10,6 +10,7 @@ constexpr std::uint8_t kFlag = 0x7E;
 constexpr std::uint8_t kMbusStart = 0x68;
 constexpr std::uint8_t kMbusStop = 0x16;
 constexpr std::uint8_t kGloCiphering = 0xDB;
+constexpr std::uint8_t kLlc0 = 0xE6;  // LLC header E6 E7 00, which loggers leave in front of an APDU
 
 // CRC-16/X.25 (reflected polynomial 0x8408), eight bytes per step ("slicing by 8"): table k
 // gives the CRC of a byte followed by k zero bytes, so eight lookups replace eight dependent steps.
@@ -89,8 +90,9 @@ Result<MbusInfo> parse_mbus(ByteView f) {
     if (f.size() < 9) return make_error(ErrorCode::truncated, Layer::framing, 0, "M-Bus frame shorter than its header");
     if (f[0] != kMbusStart || f[3] != kMbusStart || f[1] != f[2])
         return make_error(ErrorCode::corrupt_frame, Layer::framing, 0, "not an M-Bus long frame header");
-    const std::size_t l = f[1];
-    if (l < 3 || l + 6 != f.size()) return make_error(ErrorCode::corrupt_frame, Layer::framing, 1, "M-Bus length does not match the frame");
+    // L holds the length modulo 256: Sagemcom's T210-D sends frames longer than 255 bytes.
+    const std::size_t l = f.size() - 6;
+    if (l < 3 || (l & 0xFF) != f[1]) return make_error(ErrorCode::corrupt_frame, Layer::framing, 1, "M-Bus length does not match the frame");
     if (f.back() != kMbusStop) return make_error(ErrorCode::corrupt_frame, Layer::framing, f.size() - 1, "M-Bus frame does not end with 16");
     std::uint8_t sum = 0;
     for (std::size_t i = 4; i < 4 + l; ++i) sum = static_cast<std::uint8_t>(sum + f[i]);
@@ -135,58 +137,93 @@ StreamFramer::Cut StreamFramer::check_hdlc_header(std::size_t& total) const {
 StreamFramer::Cut StreamFramer::try_cut(const Handlers& h, std::size_t& consumed) {
     const ByteView b = pending();
     std::size_t total = 0;
-    LinkKind kind;
     switch (b[0]) {
         case kFlag: {
             // 7E 7E: the closing flag of one frame and the opening flag of the next.
             if (b.size() >= 2 && b[1] == kFlag) return Cut::flag;
             const Cut c = check_hdlc_header(total);
             if (c != Cut::frame) return c;
-            kind = LinkKind::hdlc;
             break;
         }
         case kMbusStart:
             if (b.size() < 4) return Cut::need_more;
-            if (b[1] != b[2] || b[3] != kMbusStart || b[1] < 3) return Cut::noise;
-            total = std::size_t{b[1]} + 6;
-            kind = LinkKind::mbus;
-            break;
+            if (b[1] != b[2] || b[3] != kMbusStart) return Cut::noise;
+            return cut_mbus(h, consumed);
+        case kLlc0:
         case kGloCiphering: {
-            // A bare general-glo-ciphering APDU: DB 08 <title> <BER length> <body>. Only on a line
-            // that has not shown link-layer frames: there, a DB is the inside of a damaged frame.
+            // A bare general-glo-ciphering APDU: [E6 E7 00] DB 08 <title> <BER length> <body>. Only
+            // on a line that has not shown link-layer frames: there, a DB is the inside of a
+            // damaged frame.
             if (link_layer_seen_) return Cut::noise;
-            if (b.size() < 11) return Cut::need_more;
-            if (b[1] != 0x08) return Cut::noise;
-            ByteReader r(b.subspan(10));
+            std::size_t llc = 0;
+            if (b[0] == kLlc0) {
+                if (b.size() < 4) return Cut::need_more;
+                if (b[1] != 0xE7 || b[2] != 0x00 || b[3] != kGloCiphering) return Cut::noise;
+                llc = 3;
+            }
+            if (b.size() < llc + 11) return Cut::need_more;
+            if (b[llc + 1] != 0x08) return Cut::noise;
+            ByteReader r(b.subspan(llc + 10));
             auto len = r.ber_length();
-            if (!len) return b.size() < 15 ? Cut::need_more : Cut::noise;
-            total = 10 + r.offset() + *len;
+            if (!len) return b.size() < llc + 15 ? Cut::need_more : Cut::noise;
+            total = llc + 10 + r.offset() + *len;
             if (*len < 5 || total > kMaxFrame) return Cut::noise;
-            kind = LinkKind::apdu;
-            break;
+            if (b.size() < total) return Cut::need_more;
+            LinkFrame frame{LinkKind::apdu, Bytes(b.begin() + static_cast<std::ptrdiff_t>(llc), b.begin() + static_cast<std::ptrdiff_t>(total)), true};
+            start_ += total;
+            if (h.on_frame) h.on_frame(std::move(frame));
+            return Cut::frame;
         }
         default:
             return Cut::noise;
     }
     if (b.size() < total) return Cut::need_more;
     const ByteView whole = b.first(total);
-    if (kind == LinkKind::hdlc) link_layer_seen_ = true;  // its header and HCS were right
-    if (kind != LinkKind::apdu) {
-        auto checked = kind == LinkKind::hdlc ? parse_hdlc(whole).ok() : parse_mbus(whole).ok();
-        if (!checked) {
-            link_layer_seen_ = true;
-            // The header (and its HCS) was right but the frame is damaged: report it once. Its
-            // length is not trusted further than that: a frame cut short on the wire has the
-            // next frame's head where its tail should be, so the search goes on byte by byte.
-            consumed = total;
-            return Cut::corrupt;
-        }
+    link_layer_seen_ = true;  // its header and HCS were right
+    if (!parse_hdlc(whole).ok()) {
+        // The header (and its HCS) was right but the frame is damaged: report it once. Its
+        // length is not trusted further than that: a frame cut short on the wire has the
+        // next frame's head where its tail should be, so the search goes on byte by byte.
+        consumed = total;
+        return Cut::corrupt;
     }
-    if (kind == LinkKind::mbus) link_layer_seen_ = true;
-    LinkFrame frame{kind, Bytes(whole.begin(), whole.end()), true};
+    LinkFrame frame{LinkKind::hdlc, Bytes(whole.begin(), whole.end()), true};
     start_ += total;
     if (h.on_frame) h.on_frame(std::move(frame));
     return Cut::frame;
+}
+
+// An M-Bus long frame is L + 6 bytes, but L holds the length modulo 256 (the T210-D's frames are
+// longer than 255 bytes): try L + 6, L + 262, ... until the stop byte and the checksum fit. A
+// candidate whose stop byte or checksum fits (but not both) is taken for a damaged frame as soon as
+// the next candidate would have to wait for bytes not there yet: a damaged frame is reported at once.
+StreamFramer::Cut StreamFramer::cut_mbus(const Handlers& h, std::size_t& consumed) {
+    const ByteView b = pending();
+    const std::size_t first = std::size_t{b[1]} + 6;
+    bool ended = false;  // an earlier candidate ended in 16: the frame is damaged rather than longer
+    for (std::size_t total = first; total <= kMaxFrame; total += 256) {
+        if (total < 9) continue;
+        if (b.size() < total) {
+            if (!ended) return Cut::need_more;
+            break;
+        }
+        if (parse_mbus(b.first(total)).ok()) {
+            link_layer_seen_ = true;
+            LinkFrame frame{LinkKind::mbus, Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(total)), true};
+            start_ += total;
+            if (h.on_frame) h.on_frame(std::move(frame));
+            return Cut::frame;
+        }
+        // Its stop byte or its checksum fit: a frame of this length, damaged.
+        if (!ended) {
+            std::uint8_t sum = 0;
+            for (std::size_t i = 4; i < total - 2; ++i) sum = static_cast<std::uint8_t>(sum + b[i]);
+            ended = b[total - 1] == kMbusStop || sum == b[total - 2];
+        }
+    }
+    link_layer_seen_ = true;
+    consumed = std::min(first, b.size());
+    return Cut::corrupt;
 }
 
 void StreamFramer::feed(ByteView bytes, const Handlers& h) {
@@ -225,7 +262,7 @@ void StreamFramer::cut_all(const Handlers& h) {
                 const ByteView b = pending();
                 std::size_t next = 1;
                 while (next < b.size() && b[next] != kFlag && b[next] != kMbusStart &&
-                       (link_layer_seen_ || b[next] != kGloCiphering))
+                       (link_layer_seen_ || (b[next] != kGloCiphering && b[next] != kLlc0)))
                     ++next;
                 skip(next, nullptr, h);
                 continue;

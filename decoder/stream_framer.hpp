@@ -7,7 +7,8 @@
 //   HCS and FCS are CRC-16/X.25, little-endian on the wire.
 // M-Bus long frame (EN 13757-2):
 //   68 | L | L | 68 | C | A | CI | data.. | CS | 16     L = bytes from C to the end of data,
-//   CS = sum of those bytes mod 256.
+//   CS = sum of those bytes mod 256. Sagemcom's T210-D (Austria) sends longer frames than 255
+//   bytes with L = that length mod 256; its checksum covers the whole frame.
 // A bare APDU (Sagemcom P1): DB | 08 | system title(8) | BER len | body, cut by its length;
 // only when asked for, and only until the line has shown an HDLC or M-Bus frame.
 //
@@ -74,6 +75,7 @@ private:
     // Tries to cut one frame at the start of pending().
     Cut try_cut(const Handlers& handlers, std::size_t& consumed);
     Cut check_hdlc_header(std::size_t& total) const;
+    Cut cut_mbus(const Handlers& handlers, std::size_t& consumed);
     void skip(std::size_t n, const Error* e, const Handlers& handlers);
     // The bytes not yet cut. Cutting moves start_ on; the buffer is compacted once per feed, so
     // a feed of many frames (a whole capture file) costs the same per frame as a feed of one.

@@ -41,6 +41,10 @@ constexpr std::array kReadings{
     energy("energy_import_t2", "Energy import tariff 2"),
     energy("energy_export_t1", "Energy export tariff 1"),
     energy("energy_export_t2", "Energy export tariff 2"),
+    energy("energy_import_t3", "Energy import tariff 3"),
+    energy("energy_import_t4", "Energy import tariff 4"),
+    energy("energy_export_t3", "Energy export tariff 3"),
+    energy("energy_export_t4", "Energy export tariff 4"),
     energy("energy_import_l1", "Energy import L1"),
     energy("energy_import_l2", "Energy import L2"),
     energy("energy_import_l3", "Energy import L3"),
@@ -92,6 +96,7 @@ constexpr std::array kReadings{
     text("logical_device_name", "Logical device name", "mdi:tag-text-outline"),
     text("list_version", "List version", "mdi:format-list-numbered"),
     text("firmware_version", "Firmware version", "mdi:chip"),
+    text("current_tariff", "Current tariff", "mdi:cash-clock"),
 };
 
 constexpr std::array kDiagnostics{

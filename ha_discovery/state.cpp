@@ -19,33 +19,10 @@ int unit_shift(dlms::Unit unit) {
     return (unit == dlms::Unit::watt_hour || unit == dlms::Unit::var_hour) ? -3 : 0;
 }
 
-// raw × 10^exponent with one rounding step: dividing by an exact power of ten prints as the
-// meter's decimals (866636 × 10^-2 → 8666.36), multiplying by 10^-2 would not.
-double scale(double raw, int exponent) {
-    if (exponent >= 0) return raw * std::pow(10.0, exponent);
-    return raw / std::pow(10.0, -exponent);
-}
-
-template <typename Int>
-json scale_integer(Int raw, int exponent) {
-    if (exponent < 0) return scale(static_cast<double>(raw), exponent);
-    Int value = raw;
-    for (int i = 0; i < exponent; ++i) {
-        bool overflow = value > std::numeric_limits<Int>::max() / 10;
-        if constexpr (std::is_signed_v<Int>) overflow = overflow || value < std::numeric_limits<Int>::min() / 10;
-        if (overflow) return scale(static_cast<double>(raw), exponent);
-        value = static_cast<Int>(value * 10);
-    }
-    return value;
-}
-
 json number_value(const dlms::Reading& r) {
-    const int exponent = r.scaler + unit_shift(r.unit);
-    if (auto* i = std::get_if<std::int64_t>(&r.raw)) return scale_integer(*i, exponent);
-    if (auto* u = std::get_if<std::uint64_t>(&r.raw)) return scale_integer(*u, exponent);
-    const double d = std::get<double>(r.raw);
-    if (!std::isfinite(d)) return nullptr;
-    return scale(d, exponent);
+    const auto n = dlms::scaled_number(r, unit_shift(r.unit));
+    if (!n) return nullptr;
+    return std::visit([](auto v) { return json(v); }, *n);
 }
 
 // Octet strings that are not text (the decoder already turned printable ones into text).

@@ -135,7 +135,8 @@ std::vector<Bytes> mbus_frames(ByteView apdu, std::size_t max_data) {
     for (std::size_t at = 0; at < apdu.size(); at += max_data, ++number) {
         const std::size_t n = std::min(max_data, apdu.size() - at);
         const bool last = at + n >= apdu.size();
-        const auto l = static_cast<std::uint8_t>(3 + 2 + n);  // C, A, CI, two TSAP bytes, data
+        // C, A, CI, two TSAP bytes, data; modulo 256 for frames over 255 bytes, as the T210-D sends them
+        const auto l = static_cast<std::uint8_t>(3 + 2 + n);
         Bytes f{0x68, l, l, 0x68, 0x53, 0xFF, static_cast<std::uint8_t>((last ? 0x10 : 0x00) | (number & 0x0F)), 0x01, 0x67};
         f.insert(f.end(), apdu.begin() + static_cast<std::ptrdiff_t>(at), apdu.begin() + static_cast<std::ptrdiff_t>(at + n));
         std::uint8_t sum = 0;

@@ -27,6 +27,14 @@ inline Outcome feed(dlms::Decoder& d, dlms::ByteView bytes) {
     return o;
 }
 
+// Decodes one APDU with a fresh decoder.
+inline Outcome decode_apdu(dlms::ByteView apdu, dlms::DecoderOptions options = {}) {
+    dlms::Decoder d(std::move(options));
+    Outcome o;
+    d.decode_apdu(apdu, collect(o));
+    return o;
+}
+
 inline dlms::KeyPair keys(const std::optional<std::string>& ek, const std::optional<std::string>& ak) {
     dlms::KeyPair k;
     std::string err;

@@ -210,3 +210,16 @@ TEST_CASE("robustness: every bit of every capture flipped never changes a value 
     }
     for (const auto& in : inputs) check_bit_flips(in);
 }
+
+TEST_CASE("robustness: a T210-D-style M-Bus push in frames over 255 bytes, cut and bit-flipped") {
+    auto m = meter();
+    const std::array<std::uint8_t, 8> title = {'S', 'A', 'G', 'y', 0x05, 0xE6, 0xD9, 0xFD};
+    const auto ak = sim::KamstrupMeter::demo_authentication_key();
+    const Bytes apdu = sim::glo_cipher(m.next_apdu(fixed_time()), title, 114, 0x30, sim::KamstrupMeter::demo_encryption_key(), &ak);
+    const auto frames = sim::mbus_frames(apdu, 300);
+    REQUIRE(frames[0].size() > 255);
+    const Input in{"M-Bus long frames", sim::concat(frames), demo_keys()};
+    REQUIRE(decode_fresh(in, in.bytes).pushes.size() == 1);
+    check_truncations(in);
+    check_bit_flips(in);
+}

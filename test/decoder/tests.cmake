@@ -7,4 +7,7 @@ dlms2mqtt_test(decoder_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/decoder/keys_mail_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/decoder/robustness_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/decoder/trust_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/decoder/layout_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/decoder/wire_forms_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/decoder/positional_test.cpp
 )

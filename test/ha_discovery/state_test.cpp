@@ -114,6 +114,14 @@ TEST_CASE("A positive scaler on an integer gives an integer") {
     CHECK(s.at("energy_import") == 2500);  // 25 × 10^5 Wh = 2500 kWh
 }
 
+TEST_CASE("A scaled value beyond 64 bits is the double, never a wrapped integer") {
+    dlms::Push push;
+    push.readings.push_back(signed_number({1, 0, 1, 7, 0}, "power_import", 5, 19, dlms::Unit::watt));
+    const json s = ha::state_json(push);
+    CHECK(s.at("power_import").is_number_float());
+    CHECK(s.at("power_import").get<double>() == 5e19);
+}
+
 TEST_CASE("Keys of readings without a profile key") {
     dlms::Push push;
     push.readings.push_back(number({1, 0, 99, 1, 0}, "", 42, 0, dlms::Unit::none));
