@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -338,7 +339,17 @@ int run_daemon(const Config& config, const RunOptions& options, const std::atomi
         return stats;
     };
     dlms::Decoder::Handlers h;
+    // A push only partly understood is said once per meter and list (and counted on diagnostics).
+    std::set<std::string> partly_understood;
     h.on_push = [&](const dlms::Push& decoded) {
+        if (!decoded.warnings.empty() &&
+            partly_understood.insert(decoded.meter_serial() + "/" + decoded.list_id).second) {
+            log_warning("meter " + decoded.meter_serial() + (decoded.list_id.empty() ? "" : ", list " + decoded.list_id) + ": " +
+                        std::to_string(decoded.unplaced_values) + " of " + std::to_string(decoded.readings.size()) +
+                        " values could not be named or scaled (published by index); first: at offset " +
+                        std::to_string(decoded.warnings.front().offset) + ", " + decoded.warnings.front().message +
+                        "; `dlms2mqtt decode` of a `--record` capture shows them all");
+        }
         dlms::Push push = decoded;
         guard.filter(push);
         const dlms::DecodeStats stats = line_stats();

@@ -99,6 +99,7 @@ void decode_notification(Ctx& c, ByteView apdu) {
     }
     if (auto st = readings_from_body(c.d.tree, c.d.options.overrides, p); !st) return c.fail(st.error(), apdu);
     ++c.stats.pushes;
+    c.stats.unplaced_values += p.unplaced_values;
     if (c.h.on_push) c.h.on_push(p);
 }
 

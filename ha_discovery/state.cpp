@@ -174,6 +174,7 @@ json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counte
         {"frame_counter", frame_counter},
         {"pushes", stats.pushes},
         {"missed_pushes", stats.missed_pushes},
+        {"unplaced_values", stats.unplaced_values},
         {"errors", errors_by_kind(stats)},
         {"error_total", stats.error_total()},
         {"garbage_bytes", stats.garbage_bytes},

@@ -111,3 +111,38 @@ TEST_CASE("wrong keys: no readings, but the meter's diagnostics say so within tw
 }
 
 }  // namespace daemon_test
+
+namespace daemon_test {
+
+TEST_CASE("a push only partly understood is said once in the log and counted on diagnostics") {
+    Rig rig;
+    // A list of bare values in no layout the decoder knows, sent in clear by a meter without keys.
+    sim::AxdrWriter w;
+    w.structure(4).u32(2379).u32(1234).u16(50).u32(987654);
+    const auto frame = sim::concat(sim::hdlc_frames(sim::data_notification(1, std::nullopt, w.bytes())));
+    const auto capture = rig.dir / "unknown.bin";
+    {
+        std::ofstream out(capture, std::ios::binary);
+        for (int i = 0; i < 3; ++i) out.write(reinterpret_cast<const char*>(frame.data()), static_cast<std::streamsize>(frame.size()));
+    }
+    Daemon daemon(rig, {{"DLMS2MQTT_METER_ENCRYPTION_KEY", ""}, {"DLMS2MQTT_METER_AUTHENTICATION_KEY", ""}},
+                  {"run", "--replay", capture.string(), "--fast"});
+    INFO("daemon log:\n" << daemon.log());
+    const auto rc = daemon.process().wait_for(kWait);
+    REQUIRE(rc.has_value());
+    CHECK(*rc == 0);
+    CHECK(count_lines_containing(daemon.log(), "could not be named or scaled") == 1);
+    const bool counted = rig.probe->wait_for(
+        [](const Messages& m) {
+            for (const auto& msg : m) {
+                if (!msg.topic.ends_with("/diagnostics")) continue;
+                const auto j = nlohmann::json::parse(msg.payload, nullptr, false);
+                if (!j.is_discarded() && j.value("unplaced_values", 0) >= 4) return true;
+            }
+            return false;
+        },
+        kWait);
+    CHECK(counted);
+}
+
+}  // namespace daemon_test
