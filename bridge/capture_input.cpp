@@ -59,13 +59,29 @@ std::optional<std::string> read_all(const std::string& path, std::string& error)
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-std::optional<dlms::Bytes> read_capture_file(const std::string& path, bool binary, std::string& error) {
-    auto text = read_all(path, error);
-    if (!text) return std::nullopt;
-    if (binary || !looks_like_text(dlms::as_bytes(*text))) return dlms::Bytes(text->begin(), text->end());
-    auto bytes = parse_hex_capture(*text, error);
-    if (!bytes) error = (path.empty() || path == "-" ? std::string("stdin") : path) + ": " + error;
-    return bytes;
+std::string CaptureReader::open(const std::string& path, bool binary) {
+    name_ = path.empty() || path == "-" ? std::string("stdin") : path;
+    form_ = binary ? Form::raw : Form::unknown;
+    return in_.open_file(path.empty() ? "-" : path);
+}
+
+CaptureReader::Status CaptureReader::next(dlms::Bytes& out, int timeout_ms) {
+    out.clear();
+    const auto r = in_.read(buffer_, timeout_ms);
+    const bool end = r.kind == ReadResult::Kind::closed;
+    const dlms::ByteView bytes(buffer_.data(), r.size);
+    if (form_ == Form::unknown && !bytes.empty()) form_ = looks_like_text(bytes) ? Form::hex : Form::raw;
+    if (form_ == Form::raw) {
+        out.assign(bytes.begin(), bytes.end());
+    } else if (form_ == Form::hex || end) {
+        auto decoded = hex_.feed({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, end);
+        if (!decoded) {
+            error_ = name_ + ": line " + std::to_string(hex_.line()) + ": not hex (an odd number of digits or a non-hex character)";
+            return Status::failed;
+        }
+        out = std::move(*decoded);
+    }
+    return end ? Status::end : Status::more;
 }
 
 }  // namespace bridge

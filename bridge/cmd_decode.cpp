@@ -1,5 +1,6 @@
 // dlms2mqtt decode [--ek HEX] [--ak HEX] [--binary] [FILE]
 #include <iostream>
+#include <optional>
 
 #include "bridge/args.hpp"
 #include "bridge/capture_input.hpp"
@@ -56,10 +57,9 @@ int decode_command(const ArgList& argv) {
     if (!load_key(a, "--ek", "DLMS2MQTT_METER_ENCRYPTION_KEY", "encryption key", options.keys.encryption) ||
         !load_key(a, "--ak", "DLMS2MQTT_METER_AUTHENTICATION_KEY", "authentication key", options.keys.authentication))
         return 2;
-    std::string error;
     const std::string path = a.positional.empty() ? "-" : a.positional[0];
-    auto bytes = read_capture_file(path, a.has("--binary"), error);
-    if (!bytes) {
+    CaptureReader capture;
+    if (auto error = capture.open(path, a.has("--binary")); !error.empty()) {
         std::cerr << "dlms2mqtt decode: " << error << "\n";
         return 2;
     }
@@ -77,22 +77,37 @@ int decode_command(const ArgList& argv) {
             std::cerr << "warning: the keys are swapped: --ek must be key 64 (GPK60), --ak key 65 (GPK61)\n";
         else if (w == dlms::Warning::no_authentication_key)
             std::cerr << "warning: no authentication key: pushes are decrypted without checking their tag\n";
-        else
-            std::cerr << "warning: the frames are not encrypted: the keys are not used\n";
+        else if (w == dlms::Warning::counter_reset)
+            std::cerr << "warning: the meter's frame counter started again from a low value; followed\n";
     };
-    // A bare APDU is one APDU: it has no link layer to cut it by. Tools often log it behind its
-    // LLC header (E6 E7 00).
-    const dlms::ByteView b(*bytes);
-    const bool llc = b.size() > 3 && b[0] == 0xE6 && b[1] == 0xE7 && b[2] == 0x00;
-    const std::uint8_t first = b.empty() ? 0 : b[llc ? 3 : 0];
-    const bool bare = !b.empty() && (first == 0x0F || first == 0xDB || first == 0xE0);
-    if (bare) decoder.decode_apdu(*bytes, h);
-    else decoder.feed(*bytes, h);
+    // Streamed in chunks: cost a push and memory stay flat at any file size. A bare APDU is one
+    // APDU with no link layer to cut it by (tools often log it behind its LLC header E6 E7 00):
+    // it is gathered whole and decoded at the end.
+    std::optional<bool> bare;
+    dlms::Bytes chunk, apdu;
+    std::size_t total = 0;
+    for (auto status = CaptureReader::Status::more; status == CaptureReader::Status::more;) {
+        status = capture.next(chunk);
+        if (status == CaptureReader::Status::failed) {
+            std::cerr << "dlms2mqtt decode: " << capture.error() << "\n";
+            return 2;
+        }
+        if (!bare && !chunk.empty()) {
+            const dlms::ByteView b(chunk);
+            const bool llc = b.size() > 3 && b[0] == 0xE6 && b[1] == 0xE7 && b[2] == 0x00;
+            const std::uint8_t first = b[llc && b.size() > 3 ? 3 : 0];
+            bare = first == 0x0F || first == 0xDB || first == 0xE0;
+        }
+        total += chunk.size();
+        if (bare.value_or(false)) apdu.insert(apdu.end(), chunk.begin(), chunk.end());
+        else decoder.feed(chunk, h);
+    }
+    if (bare.value_or(false)) decoder.decode_apdu(apdu, h);
     if (decoder.stats().garbage_bytes > 0) {
         std::cerr << "warning: " << decoder.stats().garbage_bytes << " bytes were not part of any frame\n";
     }
-    if (!bare && decoder.stats().pushes == 0 && !failed) {
-        const auto e = dlms::make_error(dlms::ErrorCode::incomplete, dlms::Layer::framing, bytes->size(),
+    if (!bare.value_or(false) && decoder.stats().pushes == 0 && !failed) {
+        const auto e = dlms::make_error(dlms::ErrorCode::incomplete, dlms::Layer::framing, total,
                                         "no complete frame in the input");
         std::cout << error_json(e, {}).dump() << "\n";
         failed = true;

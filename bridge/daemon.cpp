@@ -101,36 +101,23 @@ public:
     }
 
 private:
-    // A capture is hex text (as `simulate --hex` writes it, '#' comments allowed) or raw bytes,
-    // told apart by its first bytes; a pipe is read as it comes, not first read to its end.
     void read_replay() {
-        FdReader in;
-        if (auto e = in.open_file(options_.replay); !e.empty()) {
+        CaptureReader capture;
+        if (auto e = capture.open(options_.replay); !e.empty()) {
             log_error("--replay: " + e);
             failed = true;
             return;
         }
-        enum class Form { unknown, hex, raw } form = Form::unknown;
-        HexCaptureParser hex;
-        bool more = true;
-        while (!stop_ && more) {
-            auto r = in.read(buffer_, 200);
-            more = r.kind != ReadResult::Kind::closed;
-            const dlms::ByteView bytes(buffer_.data(), r.size);
-            if (form == Form::unknown && !bytes.empty()) form = looks_like_text(bytes) ? Form::hex : Form::raw;
-            if (form == Form::raw) {
-                consume(bytes, !options_.fast);
-                continue;
-            }
-            if (form != Form::hex) continue;
-            const auto decoded = hex.feed({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, !more);
-            if (!decoded) {
-                log_error("--replay " + options_.replay + ": line " + std::to_string(hex.line()) +
-                          ": not hex (an odd number of digits or a non-hex character)");
+        dlms::Bytes chunk;
+        while (!stop_) {
+            const auto status = capture.next(chunk, 200);
+            if (status == CaptureReader::Status::failed) {
+                log_error("--replay " + capture.error());
                 failed = true;
                 return;
             }
-            consume(*decoded, !options_.fast);
+            consume(chunk, !options_.fast);
+            if (status == CaptureReader::Status::end) return;
         }
     }
 
