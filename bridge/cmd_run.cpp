@@ -77,29 +77,28 @@ int run_command(const ArgList& argv) {
     log_info(std::string("dlms2mqtt ") + version() + " starting" +
              (config.source.file.empty() ? " (no config file; defaults and environment)" : " with " + config.source.file));
 
-    // Signals are taken by one thread with sigtimedwait, so no handler runs inside a library call.
+    // Signals are taken by one thread that sleeps in sigwait, so no handler runs inside a library
+    // call and nothing wakes on a timer. SIGUSR1 from this process ends that thread.
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
-    std::atomic<bool> stop{false};
-    std::atomic<bool> finished{false};
+    StopSignal stop;
     std::thread watcher([&] {
-        const timespec tick{0, 200'000'000};
-        while (!finished) {
-            const int sig = sigtimedwait(&signals, nullptr, &tick);
-            if (sig > 0) {
-                log_info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "SIGHUP") + ", stopping");
-                stop = true;
-            }
+        for (;;) {
+            int sig = 0;
+            if (sigwait(&signals, &sig) != 0 || sig == SIGUSR1) return;
+            log_info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "SIGHUP") + ", stopping");
+            stop.request();
         }
     });
     const int rc = run_daemon(config, options, stop);
-    finished = true;
+    pthread_kill(watcher.native_handle(), SIGUSR1);
     watcher.join();
     return rc;
 }

@@ -28,6 +28,7 @@
 #include "bridge/push_json.hpp"
 #include "bridge/safe_file.hpp"
 #include "bridge/serial_port.hpp"
+#include "bridge/stop_signal.hpp"
 #include "bridge/udp_sink.hpp"
 #include "decoder/decoder.hpp"
 
@@ -62,30 +63,11 @@ struct ReaderCounters {
     std::atomic<LinkState> link{LinkState::connecting};
 };
 
-// Sleeps that a stop request cuts short.
-class Waiter {
-public:
-    explicit Waiter(const std::atomic<bool>& stop) : stop_(stop) {}
-    // false when stopped
-    bool sleep(std::chrono::milliseconds d) {
-        const auto until = std::chrono::steady_clock::now() + d;
-        while (!stop_) {
-            const auto now = std::chrono::steady_clock::now();
-            if (now >= until) return true;
-            std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(until - now, 100ms));
-        }
-        return false;
-    }
-
-private:
-    const std::atomic<bool>& stop_;
-};
-
 class Reader {
 public:
     Reader(const Config& config, const RunOptions& options, BoundedQueue<dlms::LinkFrame>& queue, ReaderCounters& counters,
-           const std::atomic<bool>& stop)
-        : config_(config), options_(options), queue_(queue), counters_(counters), stop_(stop), waiter_(stop) {}
+           const StopSignal& stop)
+        : config_(config), options_(options), queue_(queue), counters_(counters), stop_(stop.flag()), waiter_(stop) {}
 
     // Reads until stopped, or until a replayed capture ends.
     void run() {
@@ -146,7 +128,7 @@ private:
                                     "; retrying every few seconds");
                     }
                     last_error = e;
-                    if (!waiter_.sleep(backoff)) break;
+                    if (!waiter_.sleep_for(backoff)) break;
                     backoff = std::min<std::chrono::seconds>(backoff * 2, max_backoff);
                     continue;
                 }
@@ -156,7 +138,13 @@ private:
                 backoff = 1s;
                 last_byte = std::chrono::steady_clock::now();
             }
-            auto r = port.read(buffer_, 200);
+            // No timer while the line is quiet: a byte, the silence deadline or the stop wakes us.
+            int timeout_ms = -1;
+            if (counters_.link != LinkState::silent) {
+                const auto left = silence_limit - (std::chrono::steady_clock::now() - last_byte);
+                timeout_ms = static_cast<int>(std::max<long long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(left).count()) + 1);
+            }
+            auto r = port.read(buffer_, timeout_ms, waiter_.fd());
             if (r.kind == ReadResult::Kind::data) {
                 last_byte = std::chrono::steady_clock::now();
                 counters_.link = LinkState::connected;
@@ -176,7 +164,7 @@ private:
                 last_error = "gone";
                 counters_.link = LinkState::disconnected;
                 port.close();
-                waiter_.sleep(1s);
+                waiter_.sleep_for(1s);
             }
         }
     }
@@ -190,7 +178,7 @@ private:
             if (options_.replay.empty()) queue_.push(std::move(f));
             else queue_.push_wait(std::move(f), stop_);
             // A capture replayed at the meter's pace: one frame per push interval.
-            if (paced) waiter_.sleep(std::chrono::seconds(config_.meter.push_interval));
+            if (paced) waiter_.sleep_for(std::chrono::seconds(config_.meter.push_interval));
         };
         h.on_error = [&](const dlms::Error& e, dlms::ByteView frame) {
             ++counters_.corrupt_frames;
@@ -210,7 +198,7 @@ private:
     BoundedQueue<dlms::LinkFrame>& queue_;
     ReaderCounters& counters_;
     const std::atomic<bool>& stop_;
-    Waiter waiter_;
+    const StopSignal& waiter_;  // sleeps that a stop request cuts short
     dlms::StreamFramer framer_;
     std::array<std::uint8_t, 512> buffer_{};
     RecordFile record_{log_to(LogLevel::error)};
@@ -258,7 +246,8 @@ std::unique_ptr<PahoPublisher> make_publisher(const Config& c) {
 
 }  // namespace
 
-int run_daemon(const Config& config, const RunOptions& options, const std::atomic<bool>& stop) {
+int run_daemon(const Config& config, const RunOptions& options, const StopSignal& stop_signal) {
+    const std::atomic<bool>& stop = stop_signal.flag();
     // Sinks first: a bad output setting is a start-up error, before any byte is read.
     std::unique_ptr<PahoPublisher> publisher;
     std::unique_ptr<MqttSink> mqtt;
@@ -315,7 +304,7 @@ int run_daemon(const Config& config, const RunOptions& options, const std::atomi
 
     BoundedQueue<dlms::LinkFrame> queue(config.queue.capacity);
     ReaderCounters counters;
-    Reader reader(config, options, queue, counters, stop);
+    Reader reader(config, options, queue, counters, stop_signal);
     std::thread reader_thread([&] { reader.run(); });
 
     // The decoder's counters plus those of the framing done on the reader thread.
@@ -358,7 +347,10 @@ int run_daemon(const Config& config, const RunOptions& options, const std::atomi
     };
     h.on_warning = [](dlms::Warning w) { log_warning(warning_text(w)); };
 
-    // The worker: this thread.
+    // The worker: this thread. It sleeps until a frame, the queue's close or the next tick. The
+    // tick (meter offline after 3 push intervals, diagnostics once per interval, the line's state
+    // on the bridge device) needs no finer grain than half a push interval, and never less than 1 s.
+    const auto tick_period = std::max<std::chrono::milliseconds>(1s, std::chrono::seconds(config.meter.push_interval) / 2);
     auto last_tick = std::chrono::steady_clock::now();
     std::uint64_t dropped_reported = 0;
     // A replay publishes everything: keep Paho's queue short of its buffer, where it would
@@ -369,13 +361,14 @@ int run_daemon(const Config& config, const RunOptions& options, const std::atomi
     const auto publish_window = static_cast<std::size_t>(std::max(config.mqtt.buffer_messages / 4, 1));
     std::uint64_t frames_taken = 0;
     while (!queue.closed_and_empty()) {
-        if (auto frame = queue.pop(250ms)) {
+        const auto until_tick = std::chrono::duration_cast<std::chrono::milliseconds>(last_tick + tick_period - std::chrono::steady_clock::now());
+        if (auto frame = queue.pop(std::max(until_tick, 1ms))) {
             // A stop request ends the wait: a hung broker must not hold a shutdown.
             if (replay && publisher && frames_taken++ % 16 == 0) publisher->wait_pending_below(publish_window, 30s, &stop);
             decoder.decode_frame(*frame, h);
         }
         const auto now = std::chrono::steady_clock::now();
-        if (now - last_tick >= 1s) {
+        if (now - last_tick >= tick_period) {
             last_tick = now;
             if (mqtt) {
                 const auto wall = std::chrono::system_clock::now();

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "bridge/config.hpp"
+#include "bridge/stop_signal.hpp"
 
 namespace bridge {
 
@@ -23,6 +24,6 @@ struct RunOptions {
 
 // Runs until `stop` is set or, with a replay, until the capture is read and published.
 // Returns the process exit code.
-int run_daemon(const Config& config, const RunOptions& options, const std::atomic<bool>& stop);
+int run_daemon(const Config& config, const RunOptions& options, const StopSignal& stop);
 
 }  // namespace bridge

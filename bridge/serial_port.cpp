@@ -156,21 +156,21 @@ std::string FdReader::open_file(const std::string& path) {
     return "";
 }
 
-ReadResult FdReader::read(std::span<std::uint8_t> buffer, int timeout_ms) {
+ReadResult FdReader::read(std::span<std::uint8_t> buffer, int timeout_ms, int wake_fd) {
     ReadResult r;
     if (fd_ < 0) {
         r.kind = ReadResult::Kind::closed;
         return r;
     }
-    pollfd p{fd_, POLLIN, 0};
-    const int ready = ::poll(&p, 1, timeout_ms);
+    pollfd p[2] = {{fd_, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    const int ready = ::poll(p, wake_fd >= 0 ? 2 : 1, timeout_ms);
     if (ready < 0) {
         if (errno == EINTR) return r;
         r.kind = ReadResult::Kind::closed;
         r.error = std::strerror(errno);
         return r;
     }
-    if (ready == 0) return r;
+    if (ready == 0 || p[0].revents == 0) return r;
     const ssize_t n = ::read(fd_, buffer.data(), buffer.size());
     if (n > 0) {
         r.kind = ReadResult::Kind::data;

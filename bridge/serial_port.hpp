@@ -49,8 +49,9 @@ public:
     bool is_open() const { return fd_ >= 0; }
     void close();
 
-    // Waits up to `timeout_ms` for bytes.
-    ReadResult read(std::span<std::uint8_t> buffer, int timeout_ms);
+    // Waits up to `timeout_ms` (-1: no limit) for bytes; a readable `wake_fd` (a stop request)
+    // ends the wait early with Kind::timeout.
+    ReadResult read(std::span<std::uint8_t> buffer, int timeout_ms, int wake_fd = -1);
 
 private:
     int fd_ = -1;
