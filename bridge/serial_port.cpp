@@ -33,8 +33,6 @@ speed_t speed_of(int baud) {
 }
 }  // namespace
 
-bool valid_baud(int baud) { return speed_of(baud) != 0; }
-
 std::string describe(const SerialSettings& s) {
     return std::to_string(s.baud) + " " + std::to_string(s.data_bits) + s.parity + std::to_string(s.stop_bits);
 }

@@ -60,6 +60,5 @@ private:
 
 // Human-readable settings, e.g. "2400 8N1".
 std::string describe(const SerialSettings& s);
-bool valid_baud(int baud);
 
 }  // namespace bridge

@@ -11,7 +11,6 @@
 namespace dlms {
 
 namespace {
-constexpr std::uint8_t kLlc[] = {0xE6, 0xE7, 0x00};  // LLC header of a response/push (E6 E6 00 for requests)
 constexpr std::size_t kMaxReassembly = 64 * 1024;
 
 ByteView strip_llc(ByteView info) {

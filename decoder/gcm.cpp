@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <array>
-#include <stdexcept>
 
 namespace dlms {
 
@@ -21,16 +20,21 @@ struct GcmContext::Impl {
 
 namespace {
 // The key is set once; per message only the nonce changes (EVP keeps the expanded key).
+// nullptr when OpenSSL cannot set it up: the decoder throws nothing, each message then fails.
 EVP_CIPHER_CTX* make_ctx(const std::array<std::uint8_t, 16>& key, bool encrypt) {
     EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-    if (!ctx) throw std::bad_alloc();
+    if (!ctx) return nullptr;
     const int ok = encrypt ? EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), nullptr, key.data(), nullptr)
                            : EVP_DecryptInit_ex(ctx, EVP_aes_128_gcm(), nullptr, key.data(), nullptr);
     if (ok != 1 || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr) != 1) {
         EVP_CIPHER_CTX_free(ctx);
-        throw std::runtime_error("OpenSSL could not set up AES-128-GCM");
+        return nullptr;
     }
     return ctx;
+}
+
+Error setup_error() {
+    return make_error(ErrorCode::unsupported, Layer::crypto, 0, "OpenSSL could not set up AES-128-GCM");
 }
 
 std::array<std::uint8_t, 17> aad_of(std::uint8_t security, const AuthenticationKey& ak) {
@@ -53,6 +57,7 @@ GcmContext::~GcmContext() = default;
 Status GcmContext::decrypt(ByteView nonce, std::uint8_t security, const AuthenticationKey* ak, ByteView ciphertext,
                            ByteView tag, Bytes& out) {
     EVP_CIPHER_CTX* ctx = impl_->dec;
+    if (!ctx) return setup_error();
     if (nonce.size() != 12) return crypto_error("GCM nonce must be 12 bytes");
     if (EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) != 1) return crypto_error("GCM init failed");
     int n = 0;
@@ -81,6 +86,7 @@ Status GcmContext::encrypt(ByteView nonce, std::uint8_t security, const Authenti
                            Bytes& out) {
     if (!impl_->enc) impl_->enc = make_ctx(impl_->key, true);
     EVP_CIPHER_CTX* ctx = impl_->enc;
+    if (!ctx) return setup_error();
     if (nonce.size() != 12) return crypto_error("GCM nonce must be 12 bytes");
     if (EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) != 1) return crypto_error("GCM init failed");
     int n = 0;

@@ -120,8 +120,6 @@ const SensorSpec* find_sensor(std::string_view key) {
     return nullptr;
 }
 
-std::span<const SensorSpec> sensor_table() { return kReadings; }
-
 std::span<const SensorSpec> diagnostic_sensors() { return kDiagnostics; }
 
 }  // namespace ha

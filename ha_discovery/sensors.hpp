@@ -22,9 +22,6 @@ struct SensorSpec {
 // The entry for a reading key, or nullptr when the key has no entry.
 const SensorSpec* find_sensor(std::string_view key);
 
-// Every entry of the reading table (power_net included), in display order.
-std::span<const SensorSpec> sensor_table();
-
 // The bridge's own per-meter entities, fed from the diagnostics topic.
 std::span<const SensorSpec> diagnostic_sensors();
 

@@ -1,0 +1,23 @@
+# The one-way include rule of the architecture: decoder/ includes nothing of ha_discovery/ or
+# bridge/, and ha_discovery/ nothing of bridge/. Every target exports the project root, so the
+# compiler would not stop a wrong include: this check does. Run by CTest (cmake -P).
+file(GLOB decoder_files "${SOURCE_DIR}/decoder/*.cpp" "${SOURCE_DIR}/decoder/*.hpp")
+file(GLOB ha_files "${SOURCE_DIR}/ha_discovery/*.cpp" "${SOURCE_DIR}/ha_discovery/*.hpp")
+set(broken "")
+foreach(f IN LISTS decoder_files)
+  file(STRINGS "${f}" lines REGEX "^#include \"(ha_discovery|bridge)/")
+  foreach(l IN LISTS lines)
+    list(APPEND broken "${f}: ${l}")
+  endforeach()
+endforeach()
+foreach(f IN LISTS ha_files)
+  file(STRINGS "${f}" lines REGEX "^#include \"bridge/")
+  foreach(l IN LISTS lines)
+    list(APPEND broken "${f}: ${l}")
+  endforeach()
+endforeach()
+if(broken)
+  list(JOIN broken "\n  " text)
+  message(FATAL_ERROR "includes against the one-way rule (decoder <- ha_discovery <- bridge):\n  ${text}")
+endif()
+message(STATUS "include rule kept: decoder/ and ha_discovery/ include nothing of the layers above them")
