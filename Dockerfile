@@ -11,22 +11,25 @@
 # user dlms2mqtt (uid 10001, also in group dialout for the serial port: the host's /dev/ttyS0 is
 # root:dialout, gid 20, on Debian and Raspberry Pi OS alike).
 #
-# BUILD_BASE and BASE name the two base images, so that a machine without a registry can use
-# local ones (scripts/image-test.sh makes them with debootstrap).
+# The two base images are build arguments (name and tag apart), so that a machine without a
+# registry can use local ones: scripts/image-test.sh makes them with debootstrap.
 
-ARG BUILD_BASE=debian:bookworm
-ARG BASE=debian:bookworm-slim
+ARG BUILD_IMAGE=debian
+ARG BUILD_TAG=bookworm
+ARG BASE_IMAGE=debian
+ARG BASE_TAG=bookworm-slim
 
-FROM --platform=$BUILDPLATFORM ${BUILD_BASE} AS build
+FROM --platform=$BUILDPLATFORM ${BUILD_IMAGE}:${BUILD_TAG} AS build
 # Set by BuildKit and buildah from --platform; empty with the classic builder (native build).
 ARG TARGETARCH
 WORKDIR /src
 COPY docker/build.sh docker/build.sh
 RUN docker/build.sh deps "$TARGETARCH"
 COPY . .
-RUN docker/build.sh build "$TARGETARCH"
+# ccache's files persist across builds of changed sources (BuildKit and buildah cache mounts).
+RUN --mount=type=cache,target=/root/.cache/ccache docker/build.sh build "$TARGETARCH"
 
-FROM ${BASE}
+FROM ${BASE_IMAGE}:${BASE_TAG}
 LABEL org.opencontainers.image.title="dlms2mqtt" \
       org.opencontainers.image.description="Smart meter DLMS/COSEM pushes to MQTT and Home Assistant"
 RUN apt-get update \

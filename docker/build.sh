@@ -18,8 +18,10 @@ target="${2:-}"
 [ -n "$target" ] || target="$host"
 jobs="${JOBS:-2}"
 
-common=(cmake make pkg-config nlohmann-json3-dev doctest-dev mosquitto ca-certificates)
-cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DDLMS2MQTT_BUILD_TESTS=ON)
+common=(cmake make ccache pkg-config nlohmann-json3-dev doctest-dev mosquitto ca-certificates)
+# ccache: the Dockerfile mounts a cache at /root/.cache/ccache (empty without BuildKit/buildah).
+cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DDLMS2MQTT_BUILD_TESTS=ON -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+export CCACHE_DIR=/root/.cache/ccache CCACHE_BASEDIR=/src
 ctest_args=()
 if [ "$target" = "$host" ]; then
   packages=(g++ libssl-dev libpaho-mqtt-dev libpaho-mqttpp-dev libyaml-cpp-dev "${common[@]}")
