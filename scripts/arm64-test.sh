@@ -55,7 +55,7 @@ install_packages() {
   fi
   # qemu-user is called qemu-user-static only on some releases.
   if [[ " ${missing[*]} " == *" qemu-user "* ]] && ! apt-cache show qemu-user >/dev/null 2>&1; then
-    missing=("${missing[@]/qemu-user/qemu-user-static}")
+    for i in "${!missing[@]}"; do [ "${missing[$i]}" != qemu-user ] || missing[$i]=qemu-user-static; done
   fi
   local plan
   plan=$(apt-get install -s --no-install-recommends "${missing[@]}")

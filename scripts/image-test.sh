@@ -144,8 +144,24 @@ build_image() {
     --build-arg "TARGETARCH=$arch" \
     --build-arg BUILD_IMAGE=localhost/dlms2mqtt-base --build-arg "BUILD_TAG=bookworm-$host" \
     --build-arg BASE_IMAGE=localhost/dlms2mqtt-base --build-arg "BASE_TAG=bookworm-$arch" \
-    -t "$tag" -f Dockerfile . 2>&1 | grep --line-buffered -v -E '^(Get:|Hit:|Preparing|Unpacking|Selecting|Setting up|Processing)' 
+    -t "$tag" -f Dockerfile . 2>&1 | tee "$work/build.log" \
+    | grep --line-buffered -v -E '^(Get:|Hit:|Preparing|Unpacking|Selecting|Setting up|Processing)'
   build_seconds=$(( $(date +%s) - t0 ))
+  prune
+}
+
+# With vfs every layer is a full copy (about 3 GB a build): drop the untagged layers that this
+# build did not use, keeping the ones a build of changed sources reuses (the packages).
+prune() {
+  local used id k keep
+  used=$(grep -oE '^--> (Using cache )?[0-9a-f]{12,}' "$work/build.log" | awk '{print $NF}')
+  for id in $(podman_ images -q --no-trunc --filter dangling=true); do
+    id=${id#sha256:}
+    keep=no
+    for k in $used; do [[ "$id" == "$k"* ]] && keep=yes; done
+    [ "$keep" = yes ] || podman_ rmi "$id" >/dev/null 2>&1 || true
+  done
+  echo "image storage: $(du -sh "$cache/storage" | cut -f1) in $cache/storage"
 }
 
 # A free 127.0.0.1 port, and a mosquitto on it (as scripts/demo.sh does).
