@@ -57,7 +57,7 @@ cleanup() {
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; done
   wait 2>/dev/null || true
   # debootstrap mounts /proc and /sys in the new root; an interrupted run can leave them.
-  findmnt -rn -o TARGET | grep "^$cache/tmp/" | sort -r | while read -r m; do umount -l "$m" || true; done
+  findmnt -rn -o TARGET | { grep "^$cache/tmp/" || true; } | sort -r | while read -r m; do umount -l "$m" || true; done
   [ "$mounted_binfmt" = no ] || umount /proc/sys/fs/binfmt_misc || true
   rm -rf "$work"
   exit "$status"
