@@ -147,7 +147,8 @@ TEST_CASE("broker gone: publish() returns, and once it is back on the same port:
     {
         MqttProbe probe(broker.port());
         take(sink, make_push(1, 1000), t0());
-        REQUIRE(probe.wait_for([](const auto& all) { return count(all, kState) == 1; }));
+        // Generous: under emulation on a loaded machine the first connect alone can take seconds.
+        REQUIRE(probe.wait_for([](const auto& all) { return count(all, kState) == 1; }, 30s));
     }
 
     relay.set_blocked(true);  // the bridge may come back only once the new probe listens
@@ -165,13 +166,13 @@ TEST_CASE("broker gone: publish() returns, and once it is back on the same port:
         for (const auto& m : all)
             if (m.topic == kEnergyConfig && m.retained) return true;
         return false;
-    }));
+    }, 30s));
     CHECK(probe.wait_for([](const auto& all) {
         for (const auto& m : all)
             if (m.topic == kState && energy_in(m) == 3.0) return true;
         return false;
-    }));
-    CHECK(probe.wait_for([](const auto& all) { return has(all, kStatus, "online", true); }));
+    }, 30s));
+    CHECK(probe.wait_for([](const auto& all) { return has(all, kStatus, "online", true); }, 30s));
     CHECK(pub.stats().failed == 0);
 }
 
