@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 preset="${1:-debug}"
 
 scripts/deps.sh
-# DLMS2MQTT_WERROR=1 (CI) turns compiler warnings into errors.
-cmake --preset "$preset" ${DLMS2MQTT_WERROR:+-DCMAKE_COMPILE_WARNING_AS_ERROR=ON} >/dev/null
+# WARNINGS_AS_ERRORS=1 (CI) turns compiler warnings into errors.
+cmake --preset "$preset" ${WARNINGS_AS_ERRORS:+-DCMAKE_COMPILE_WARNING_AS_ERROR=ON} >/dev/null
 cmake --build --preset "$preset"
 ctest --preset "$preset"
