@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <vector>
 
-#include "bridge/energy_guard.hpp"
-#include "bridge/mqtt_sink.hpp"
+#include "bridge/mqtt/mqtt_sink.hpp"
+#include "bridge/outputs/energy_guard.hpp"
 #include "decoder/decoder.hpp"
 #include "simulator/kamstrup_meter.hpp"
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <variant>
 
-#include "bridge/config.hpp"
+#include "bridge/config/config.hpp"
 
 namespace {
 

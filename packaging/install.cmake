@@ -1,5 +1,5 @@
 # Install rules (`cmake --install build/release --strip`) and the Debian package (CPack DEB,
-# built and tested by scripts/deb-test.sh). The binary's own rule is in bridge/daemon.cmake.
+# built and tested by scripts/deb-test.sh). The binary's own rule is in bridge/CMakeLists.txt.
 #
 # A source install puts the unit in <prefix>/lib/systemd/system (/usr/local/lib/systemd/system,
 # which systemd reads) and leaves /etc alone: the README's steps create the config once, so a

@@ -1,7 +1,7 @@
 // MQTT topic prefixes and the client id as a broker checks them: well-formed UTF-8, no NUL or
 // other control character, no wildcard in a topic. A bad one stops start-up with a line naming
 // the setting, instead of the broker silently dropping the connection later.
-#include "bridge/config.hpp"
+#include "bridge/config/config.hpp"
 
 #include <stdlib.h>
 

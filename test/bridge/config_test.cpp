@@ -1,7 +1,7 @@
 // The config loader on real files in a temporary folder: defaults, a full file, every error
 // form with its line number, the environment (including *_FILE secrets), keys, scaling overrides,
 // the shipped example and the permission warning.
-#include "bridge/config.hpp"
+#include "bridge/config/config.hpp"
 
 #include <stdlib.h>
 #include <sys/stat.h>

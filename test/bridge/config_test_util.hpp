@@ -16,7 +16,7 @@
 #include <utility>
 #include <variant>
 
-#include "bridge/config.hpp"
+#include "bridge/config/config.hpp"
 
 namespace config_test {
 

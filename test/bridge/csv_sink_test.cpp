@@ -13,8 +13,8 @@
 #include <optional>
 #include <set>
 
-#include "bridge/csv_sink.hpp"
-#include "bridge/udp_sink.hpp"
+#include "bridge/outputs/csv_sink.hpp"
+#include "bridge/outputs/udp_sink.hpp"
 #include "test/bridge/outputs_test_util.hpp"
 #include "test/decoder/decode_helpers.hpp"
 #include "test/support/corpus.hpp"

@@ -2,7 +2,7 @@
 // taken as the new baseline (a replaced meter) with one warning.
 #include <doctest/doctest.h>
 
-#include "bridge/energy_guard.hpp"
+#include "bridge/outputs/energy_guard.hpp"
 #include "test/bridge/outputs_test_util.hpp"
 
 using namespace bridge;

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "bridge/csv_sink.hpp"
-#include "bridge/safe_file.hpp"
+#include "bridge/outputs/csv_sink.hpp"
+#include "bridge/outputs/safe_file.hpp"
 #include "test/bridge/outputs_test_util.hpp"
 
 using namespace outputs_test;

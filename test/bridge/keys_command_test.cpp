@@ -6,7 +6,7 @@
 #include <sstream>
 #include <string>
 
-#include "bridge/commands.hpp"
+#include "bridge/commands/commands.hpp"
 #include "test/decoder/key_mails.hpp"
 
 using namespace keymails;

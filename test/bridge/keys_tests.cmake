@@ -2,4 +2,4 @@
 dlms2mqtt_test(keys_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/bridge/keys_command_test.cpp
 )
-target_link_libraries(keys_tests PRIVATE dlms_bridge_core)
+target_link_libraries(keys_tests PRIVATE dlms_bridge_commands)

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/mqtt_sink.hpp"
-#include "bridge/paho_publisher.hpp"
+#include "bridge/mqtt/mqtt_sink.hpp"
+#include "bridge/mqtt/paho_publisher.hpp"
 #include "test/bridge/mqtt_test_util.hpp"
 #include "test/support/mosquitto_fixture.hpp"
 #include "test/support/mqtt_probe.hpp"

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/mqtt_sink.hpp"
+#include "bridge/mqtt/mqtt_sink.hpp"
 #include "test/bridge/mqtt_test_util.hpp"
 
 using namespace std::chrono_literals;

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bridge/publisher.hpp"
+#include "bridge/mqtt/publisher.hpp"
 #include "decoder/meter_profile.hpp"
 #include "decoder/push.hpp"
 

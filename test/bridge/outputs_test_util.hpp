@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bridge/sink.hpp"
+#include "bridge/outputs/sink.hpp"
 #include "decoder/push.hpp"
 
 namespace outputs_test {

@@ -2,7 +2,7 @@
 // status of `run` when the config does not load (the systemd unit stops retrying on it). The
 // "Permission denied" cases need a user that the file or device does not let in: as root (CI)
 // they run in a child process that drops to nobody; otherwise the file is made unreadable.
-#include "bridge/permissions.hpp"
+#include "bridge/config/permissions.hpp"
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,8 +16,8 @@
 #include <string>
 #include <variant>
 
-#include "bridge/commands.hpp"
-#include "bridge/config.hpp"
+#include "bridge/commands/commands.hpp"
+#include "bridge/config/config.hpp"
 
 namespace {
 

@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "bridge/commands.hpp"
+#include "bridge/commands/commands.hpp"
 #include "decoder/bytes.hpp"
 #include "simulator/kamstrup_meter.hpp"
 #include "test/support/tcp_server.hpp"

@@ -3,4 +3,4 @@ dlms2mqtt_test(probe_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/bridge/probe_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/support/tcp_server.cpp
 )
-target_link_libraries(probe_tests PRIVATE dlms_bridge_core)
+target_link_libraries(probe_tests PRIVATE dlms_bridge_commands)

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/udp_sink.hpp"
+#include "bridge/outputs/udp_sink.hpp"
 #include "ha_discovery/state.hpp"
 #include "test/bridge/outputs_test_util.hpp"
 

@@ -1,0 +1,398 @@
+#include "bridge/core/daemon.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "bridge/config/permissions.hpp"
+#include "bridge/core/bounded_queue.hpp"
+#include "bridge/core/capture_input.hpp"
+#include "bridge/core/log.hpp"
+#include "bridge/core/push_json.hpp"
+#include "bridge/core/serial_port.hpp"
+#include "bridge/core/stop_signal.hpp"
+#include "bridge/core/version.hpp"
+#include "bridge/mqtt/mqtt_sink.hpp"
+#include "bridge/mqtt/paho_publisher.hpp"
+#include "bridge/outputs/csv_sink.hpp"
+#include "bridge/outputs/energy_guard.hpp"
+#include "bridge/outputs/output_log.hpp"
+#include "bridge/outputs/safe_file.hpp"
+#include "bridge/outputs/udp_sink.hpp"
+#include "decoder/decoder.hpp"
+
+namespace bridge {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+SerialSettings serial_settings(const Config::Serial& s) {
+    const char parity = s.parity == Config::Serial::Parity::even ? 'E' : s.parity == Config::Serial::Parity::odd ? 'O' : 'N';
+    return {s.baud, parity, s.data_bits, s.stop_bits};
+}
+
+// The meter's line as the bridge device shows it in Home Assistant.
+enum class LinkState : std::uint8_t { connecting, connected, silent, disconnected, replay };
+std::string_view to_string(LinkState s) {
+    switch (s) {
+        case LinkState::connecting: return "connecting";
+        case LinkState::connected: return "connected";
+        case LinkState::silent: return "no data";
+        case LinkState::disconnected: return "disconnected";
+        case LinkState::replay: return "replay";
+    }
+    return "unknown";
+}
+
+// Counters the reader thread keeps (framing happens there) and the worker reads.
+struct ReaderCounters {
+    std::atomic<std::uint64_t> corrupt_frames{0};
+    std::atomic<std::uint64_t> garbage_bytes{0};
+    std::atomic<LinkState> link{LinkState::connecting};
+};
+
+class Reader {
+public:
+    Reader(const Config& config, const RunOptions& options, BoundedQueue<dlms::LinkFrame>& queue, ReaderCounters& counters,
+           const StopSignal& stop)
+        : config_(config), options_(options), queue_(queue), counters_(counters), stop_(stop.flag()), waiter_(stop) {}
+
+    // Reads until stopped, or until a replayed capture ends.
+    void run() {
+        if (!options_.record.empty()) record_.open(options_.record);  // logs why it cannot
+        if (options_.replay.empty()) {
+            read_serial();
+        } else {
+            counters_.link = LinkState::replay;
+            read_replay();
+        }
+        record_.close();
+        queue_.close();
+    }
+
+private:
+    void read_replay() {
+        CaptureReader capture;
+        if (auto e = capture.open(options_.replay); !e.empty()) {
+            log_error("--replay: " + e);
+            failed = true;
+            return;
+        }
+        dlms::Bytes chunk;
+        while (!stop_) {
+            const auto status = capture.next(chunk, 200);
+            if (status == CaptureReader::Status::failed) {
+                log_error("--replay " + capture.error());
+                failed = true;
+                return;
+            }
+            consume(chunk, !options_.fast);
+            if (status == CaptureReader::Status::end) return;
+        }
+    }
+
+    // The device may be missing at start, or vanish (USB adapter unplugged): retry with a growing
+    // pause, and log only when the state changes. A network stream is retried sooner (a serial
+    // server restarts in seconds) and is also given up when it stays silent: a half-open TCP
+    // connection shows no error, it just never delivers again.
+    void read_serial() {
+        const auto settings = serial_settings(config_.serial);
+        const std::string& name = config_.serial.port;
+        const bool network = is_network_port(name);
+        const auto max_backoff = network ? std::chrono::seconds(5) : std::chrono::seconds(30);
+        const auto silence_limit = std::chrono::seconds(3 * config_.meter.push_interval);
+        auto backoff = 1s;
+        std::string last_error;
+        FdReader port;
+        auto last_byte = std::chrono::steady_clock::now();
+        while (!stop_) {
+            if (!port.is_open()) {
+                const std::string e = port.open_line(name, settings);
+                if (!e.empty()) {
+                    counters_.link = LinkState::disconnected;
+                    if (e != last_error) {
+                        const bool denied = !network && ::access(name.c_str(), R_OK | W_OK) != 0 && errno == EACCES;
+                        log_warning((network ? "" : "serial port ") + e + (denied ? "; " + serial_permission_fix(name) : "") +
+                                    "; retrying every few seconds");
+                    }
+                    last_error = e;
+                    if (!waiter_.sleep_for(backoff)) break;
+                    backoff = std::min<std::chrono::seconds>(backoff * 2, max_backoff);
+                    continue;
+                }
+                log_info("reading " + name + (network ? std::string() : " at " + describe(settings)));
+                counters_.link = LinkState::connected;
+                last_error.clear();
+                backoff = 1s;
+                last_byte = std::chrono::steady_clock::now();
+            }
+            // No timer while the line is quiet: a byte, the silence deadline or the stop wakes us.
+            int timeout_ms = -1;
+            if (counters_.link != LinkState::silent) {
+                const auto left = silence_limit - (std::chrono::steady_clock::now() - last_byte);
+                timeout_ms = static_cast<int>(std::max<long long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(left).count()) + 1);
+            }
+            auto r = port.read(buffer_, timeout_ms, waiter_.fd());
+            if (r.kind == ReadResult::Kind::data) {
+                last_byte = std::chrono::steady_clock::now();
+                counters_.link = LinkState::connected;
+                consume(dlms::ByteView(buffer_.data(), r.size), false);
+            }
+            const bool silent = r.kind == ReadResult::Kind::timeout && std::chrono::steady_clock::now() - last_byte >= silence_limit;
+            if (silent) counters_.link = LinkState::silent;
+            if (silent && network) {
+                log_warning(name + ": no byte for " + std::to_string(silence_limit.count()) + " s (3 push intervals); reconnecting");
+                last_error = "silent";
+                port.close();
+                continue;
+            }
+            if (r.kind == ReadResult::Kind::closed) {
+                log_warning((network ? "" : "serial port ") + name + (network ? " closed" : " went away") +
+                            (r.error.empty() ? "" : " (" + r.error + ")") + "; waiting for it to return");
+                last_error = "gone";
+                counters_.link = LinkState::disconnected;
+                port.close();
+                waiter_.sleep_for(1s);
+            }
+        }
+    }
+
+    void consume(dlms::ByteView bytes, bool paced) {
+        record_.write(bytes);  // a failure is logged (rate-limited), reading goes on
+        dlms::StreamFramer::Handlers h;
+        h.on_frame = [&](dlms::LinkFrame&& f) {
+            // The serial port cannot be paused, so a full queue drops its oldest frame; a capture
+            // can wait, and a replay publishes every push.
+            if (options_.replay.empty()) queue_.push(std::move(f));
+            else queue_.push_wait(std::move(f), stop_);
+            // A capture replayed at the meter's pace: one frame per push interval.
+            if (paced) waiter_.sleep_for(std::chrono::seconds(config_.meter.push_interval));
+        };
+        h.on_error = [&](const dlms::Error& e, dlms::ByteView frame) {
+            ++counters_.corrupt_frames;
+            corrupt_log_(std::string("corrupt frame skipped: ") + e.message + " [" +
+                                                std::to_string(frame.size()) + " bytes, starting " + hex_context(frame, 0) + "]");
+        };
+        framer_.feed(bytes, h);
+        counters_.garbage_bytes = framer_.garbage_bytes();
+    }
+
+public:
+    bool failed = false;
+
+private:
+    const Config& config_;
+    const RunOptions& options_;
+    BoundedQueue<dlms::LinkFrame>& queue_;
+    ReaderCounters& counters_;
+    const std::atomic<bool>& stop_;
+    const StopSignal& waiter_;  // sleeps that a stop request cuts short
+    dlms::StreamFramer framer_;
+    std::array<std::uint8_t, 512> buffer_{};
+    RecordFile record_{log_to(LogLevel::error)};
+    RateLimitedWarning corrupt_log_{log_to(LogLevel::warning)};
+};
+
+void touch(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    ::futimens(fd, nullptr);
+    ::close(fd);
+}
+
+const char* warning_text(dlms::Warning w) {
+    switch (w) {
+        case dlms::Warning::keys_swapped:
+            return "the meter keys are swapped in the config: encryption_key must be key 64 (GPK60) and "
+                   "authentication_key key 65 (GPK61); decoding with them swapped";
+        case dlms::Warning::no_authentication_key:
+            return "no authentication_key (key 65 / GPK61) configured: pushes are decrypted without checking "
+                   "that they are authentic";
+        case dlms::Warning::counter_reset:
+            return "the meter's invocation counter started again from a low value (a firmware update?): "
+                   "three authenticated pushes rose from it, so it is followed from now on";
+    }
+    return "";
+}
+
+std::unique_ptr<PahoPublisher> make_publisher(const Config& c) {
+    PahoOptions o;
+    o.host = c.mqtt.host;
+    o.port = c.mqtt.port;
+    o.client_id = c.mqtt.client_id;
+    o.username = c.mqtt.username;
+    o.password = c.mqtt.password;
+    o.tls = {c.mqtt.tls.enabled, c.mqtt.tls.ca_file, c.mqtt.tls.cert_file, c.mqtt.tls.key_file, c.mqtt.tls.insecure};
+    o.keepalive = std::chrono::seconds(c.mqtt.keepalive);
+    o.qos = c.mqtt.qos;
+    o.buffer_messages = c.mqtt.buffer_messages;
+    o.status_topic = ha::bridge_status_topic({c.mqtt.base_topic, c.mqtt.discovery_prefix});
+    o.log = log_to(LogLevel::info);
+    o.warn = log_to(LogLevel::warning);
+    return std::make_unique<PahoPublisher>(std::move(o));
+}
+
+}  // namespace
+
+int run_daemon(const Config& config, const RunOptions& options, const StopSignal& stop_signal) {
+    const std::atomic<bool>& stop = stop_signal.flag();
+    // Sinks first: a bad output setting is a start-up error, before any byte is read.
+    std::unique_ptr<PahoPublisher> publisher;
+    std::unique_ptr<MqttSink> mqtt;
+    std::vector<std::unique_ptr<Sink>> outputs;
+    try {
+        if (config.mqtt.enabled) {
+            publisher = make_publisher(config);
+            MqttSinkOptions mo;
+            mo.topics = {config.mqtt.base_topic, config.mqtt.discovery_prefix};
+            mo.qos = config.mqtt.qos;
+            mo.push_interval = std::chrono::seconds(config.meter.push_interval);
+            mo.bridge_version = version();
+            mo.discovery = config.mqtt.discovery;
+            mo.log = log_to(LogLevel::info);
+            mqtt = std::make_unique<MqttSink>(*publisher, mo);
+        }
+        auto energy = std::make_shared<EnergyToday>();
+        if (config.udp.enabled) {
+            UdpOptions uo;
+            uo.address = config.udp.address;
+            uo.port = static_cast<std::uint16_t>(config.udp.port);
+            uo.format = config.udp.format == Config::Udp::Format::legacy ? UdpOptions::Format::legacy : UdpOptions::Format::json;
+            uo.version = version();
+            outputs.push_back(std::make_unique<UdpSink>(uo, energy, log_to(LogLevel::warning)));
+        }
+        if (config.csv.enabled) {
+            CsvOptions co;
+            co.directory = config.csv.directory;
+            co.interval = config.csv.interval == Config::Csv::Interval::minute ? CsvOptions::Interval::minute : CsvOptions::Interval::push;
+            co.version = version();
+            outputs.push_back(std::make_unique<CsvSink>(co, energy, log_to(LogLevel::warning)));
+        }
+    } catch (const std::exception& e) {
+        log_error(e.what());
+        return 1;
+    }
+    if (publisher) {
+        publisher->start();
+        // A replay is over in moments: give the broker a chance first, so that its messages are
+        // sent rather than buffered.
+        if (!options.replay.empty()) {
+            for (int i = 0; i < 100 && !publisher->connected() && !stop; ++i) std::this_thread::sleep_for(100ms);
+            if (!publisher->connected()) log_warning("MQTT broker not reachable yet; messages are buffered");
+        }
+    }
+
+    dlms::DecoderOptions decoder_options;
+    decoder_options.keys = config.meter.keys();
+    decoder_options.overrides = config.meter.scaling;
+    dlms::Decoder decoder(std::move(decoder_options));
+    EnergyGuard guard(log_to(LogLevel::warning));
+    // One limit per kind of error: a line of corrupt frames must not hide a wrong key.
+    std::array<std::optional<RateLimitedWarning>, dlms::kErrorCodeCount> decode_log;
+
+    BoundedQueue<dlms::LinkFrame> queue(config.queue.capacity);
+    ReaderCounters counters;
+    Reader reader(config, options, queue, counters, stop_signal);
+    std::thread reader_thread([&] { reader.run(); });
+
+    // The decoder's counters plus those of the framing done on the reader thread.
+    auto line_stats = [&] {
+        dlms::DecodeStats stats = decoder.stats();
+        stats.garbage_bytes = counters.garbage_bytes;
+        stats.errors[static_cast<std::size_t>(dlms::ErrorCode::corrupt_frame)] += counters.corrupt_frames;
+        return stats;
+    };
+    dlms::Decoder::Handlers h;
+    // A push only partly understood is said once per meter and list (and counted on diagnostics).
+    std::set<std::string> partly_understood;
+    h.on_push = [&](const dlms::Push& decoded) {
+        if (!decoded.warnings.empty() &&
+            partly_understood.insert(decoded.meter_serial() + "/" + decoded.list_id).second) {
+            log_warning("meter " + decoded.meter_serial() + (decoded.list_id.empty() ? "" : ", list " + decoded.list_id) + ": " +
+                        std::to_string(decoded.unplaced_values) + " of " + std::to_string(decoded.readings.size()) +
+                        " values could not be named or scaled (published by index); first: at offset " +
+                        std::to_string(decoded.warnings.front().offset) + ", " + decoded.warnings.front().message +
+                        "; `dlms2mqtt decode` of a `--record` capture shows them all");
+        }
+        dlms::Push push = decoded;
+        guard.filter(push);
+        const dlms::DecodeStats stats = line_stats();
+        const Delivery d{push, stats, std::chrono::system_clock::now()};
+        if (mqtt) mqtt->take(d);
+        for (auto& s : outputs) s->take(d);
+        if (!config.health.file.empty()) touch(config.health.file);
+    };
+    h.on_error = [&](const dlms::Error& e, dlms::ByteView unit) {
+        auto& limited = decode_log[static_cast<std::size_t>(e.code)];
+        if (!limited) limited.emplace(log_to(LogLevel::warning));
+        (*limited)(std::string("push not decoded: ") + std::string(dlms::to_string(e.code)) + " at " +
+                   std::string(dlms::to_string(e.layer)) + " offset " + std::to_string(e.offset) + ": " + e.message +
+                   " [" + hex_context(unit, e.offset) + "]");
+        if (mqtt) {
+            const dlms::DecodeStats stats = line_stats();
+            mqtt->take_failure({e, decoder.system_title(), stats, std::chrono::system_clock::now()});
+        }
+    };
+    h.on_warning = [](dlms::Warning w) { log_warning(warning_text(w)); };
+
+    // The worker: this thread. It sleeps until a frame, the queue's close or the next tick. The
+    // tick (meter offline after 3 push intervals, diagnostics once per interval, the line's state
+    // on the bridge device) needs no finer grain than half a push interval, and never less than 1 s.
+    const auto tick_period = std::max<std::chrono::milliseconds>(1s, std::chrono::seconds(config.meter.push_interval) / 2);
+    auto last_tick = std::chrono::steady_clock::now();
+    std::uint64_t dropped_reported = 0;
+    // A replay publishes everything: keep Paho's queue short of its buffer, where it would
+    // drop the oldest message.
+    const bool replay = !options.replay.empty();
+    // Checked every 16 frames (asking Paho costs more than a push): each push adds at most a
+    // few messages, so a quarter of the buffer leaves ample room.
+    const auto publish_window = static_cast<std::size_t>(std::max(config.mqtt.buffer_messages / 4, 1));
+    std::uint64_t frames_taken = 0;
+    while (!queue.closed_and_empty()) {
+        const auto until_tick = std::chrono::duration_cast<std::chrono::milliseconds>(last_tick + tick_period - std::chrono::steady_clock::now());
+        if (auto frame = queue.pop(std::max(until_tick, 1ms))) {
+            // A stop request ends the wait: a hung broker must not hold a shutdown.
+            if (replay && publisher && frames_taken++ % 16 == 0) publisher->wait_pending_below(publish_window, 30s, &stop);
+            decoder.decode_frame(*frame, h);
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_tick >= tick_period) {
+            last_tick = now;
+            if (mqtt) {
+                const auto wall = std::chrono::system_clock::now();
+                mqtt->update_line(to_string(counters.link), line_stats(), wall);
+                mqtt->tick(wall);
+            }
+            if (const auto dropped = queue.dropped(); dropped != dropped_reported) {
+                log_warning(std::to_string(dropped - dropped_reported) + " frames dropped: the worker fell behind the serial port");
+                dropped_reported = dropped;
+            }
+        }
+    }
+    reader_thread.join();
+    const auto& st = decoder.stats();
+    log_info("stopping: " + std::to_string(st.pushes) + " pushes decoded, " + std::to_string(st.error_total()) +
+             " frames not decoded, " + std::to_string(counters.corrupt_frames.load()) + " corrupt frames, " +
+             std::to_string(st.missed_pushes) + " pushes missed");
+    mqtt.reset();
+    if (publisher) {
+        if (replay && !stop && !publisher->wait_pending_below(1, 10s, &stop) && !stop)
+            log_warning("MQTT: messages still unacknowledged after 10 s; stopping anyway");
+        publisher->stop();
+    }
+    return reader.failed ? 1 : 0;
+}
+
+}  // namespace bridge

@@ -1,0 +1,29 @@
+// The running bridge:
+//
+//   serial port / capture ─► reader thread ─► BoundedQueue<LinkFrame> ─► worker thread ─► sinks
+//   (FdReader, reopened      (StreamFramer:    (drop-oldest)              (Decoder, EnergyGuard,
+//    with backoff)            cut + check)                                 MQTT, UDP, CSV, health)
+//
+// The reader never waits on anything downstream: a slow or dead broker costs queue slots at
+// worst, never bytes off the wire.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "bridge/config/config.hpp"
+#include "bridge/core/stop_signal.hpp"
+
+namespace bridge {
+
+struct RunOptions {
+    std::string replay;   // capture file, or "-" for stdin; empty = the serial port
+    bool fast = false;    // replay without the meter's pace
+    std::string record;   // append the raw serial bytes here (for bug reports)
+};
+
+// Runs until `stop` is set or, with a replay, until the capture is read and published.
+// Returns the process exit code.
+int run_daemon(const Config& config, const RunOptions& options, const StopSignal& stop);
+
+}  // namespace bridge

@@ -1,0 +1,124 @@
+#include "bridge/outputs/udp_sink.hpp"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "ha_discovery/state.hpp"
+
+namespace bridge {
+
+namespace {
+
+std::optional<double> value_of(const dlms::Push& push, std::string_view key) {
+    const dlms::Reading* r = push.find(key);
+    return r ? r->value() : std::nullopt;
+}
+
+std::string integer(double v) { return std::to_string(std::llround(v)); }
+
+}  // namespace
+
+std::optional<UdpOptions::Format> parse_udp_format(std::string_view text) {
+    if (text == "json") return UdpOptions::Format::json;
+    if (text == "legacy") return UdpOptions::Format::legacy;
+    return std::nullopt;
+}
+
+UdpSink::UdpSink(UdpOptions options, std::shared_ptr<EnergyToday> energy, WarnFn warn)
+    : options_(std::move(options)),
+      energy_(energy ? std::move(energy) : std::make_shared<EnergyToday>()),
+      warn_(std::move(warn)) {
+    target_.sin_family = AF_INET;
+    target_.sin_port = htons(options_.port);
+    if (inet_pton(AF_INET, options_.address.c_str(), &target_.sin_addr) != 1)
+        throw std::runtime_error("udp.address: '" + options_.address +
+                                 "' is not an IPv4 address; use e.g. 255.255.255.255 or 192.168.1.255");
+    if (options_.port == 0) throw std::runtime_error("udp.port: 0 is not a port; use e.g. 3434");
+    // Non-blocking: a full socket buffer drops the datagram instead of stalling the worker.
+    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) throw std::runtime_error(std::string("udp: cannot open a socket: ") + std::strerror(errno));
+    const int on = 1;
+    if (::setsockopt(fd_, SOL_SOCKET, SO_BROADCAST, &on, sizeof on) != 0) {
+        const int err = errno;
+        ::close(fd_);
+        throw std::runtime_error(std::string("udp: cannot enable broadcast: ") + std::strerror(err));
+    }
+}
+
+UdpSink::~UdpSink() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void UdpSink::take(const Delivery& delivery) {
+    std::string datagram;
+    try {
+        datagram = payload(delivery);
+    } catch (const std::exception& e) {
+        ++send_errors_;
+        warn_(std::string("udp: cannot format the push: ") + e.what());
+        return;
+    }
+    const ssize_t n = ::sendto(fd_, datagram.data(), datagram.size(), MSG_NOSIGNAL,
+                               reinterpret_cast<const sockaddr*>(&target_), sizeof target_);
+    if (n == static_cast<ssize_t>(datagram.size())) {
+        ++sent_;
+        return;
+    }
+    ++send_errors_;
+    const std::string why = n < 0 ? std::strerror(errno) : "datagram truncated";
+    warn_("udp: cannot send to " + options_.address + ":" + std::to_string(options_.port) + ": " + why);
+}
+
+std::string UdpSink::payload(const Delivery& delivery) {
+    return options_.format == UdpOptions::Format::legacy ? legacy_payload(delivery) : json_payload(delivery);
+}
+
+std::string UdpSink::json_payload(const Delivery& delivery) const {
+    nlohmann::json state = ha::state_json(delivery.push, delivery.keyed());
+    state["version"] = 1;
+    state["meter"] = delivery.push.meter_serial();
+    // Text from the meter is not guaranteed UTF-8: replace bad bytes rather than throw.
+    return state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string UdpSink::legacy_payload(const Delivery& delivery) {
+    const dlms::Push& push = delivery.push;
+    const std::string meter = push.meter_serial();
+    const auto when = delivery.received;
+
+    double register_wh = 0;
+    double import_today_wh = 0;
+    if (auto reg = value_of(push, "energy_import")) {
+        register_wh = *reg;
+        last_register_[meter] = *reg;
+        import_today_wh = energy_->update(meter, *reg, when);
+    } else {
+        if (auto it = last_register_.find(meter); it != last_register_.end()) register_wh = it->second;
+        import_today_wh = energy_->today(meter, when).value_or(0);
+    }
+
+    const auto power = value_of(push, "power_import");
+    double power_today_wh = 0;
+    auto& integral = power_today_.try_emplace(meter).first->second;
+    if (power) power_today_wh = integral.update(*power, when);
+    else power_today_wh = integral.current(when);
+
+    std::string line = local_hms(when);
+    line += ',' + integer(import_today_wh);
+    line += ',' + integer(power_today_wh);
+    line += ',' + integer(power.value_or(0));
+    for (auto key : {"power_import_l1", "power_import_l2", "power_import_l3"})
+        line += ',' + integer(value_of(push, key).value_or(0));
+    line += "\r\n,METER," + integer(register_wh) + ",SWversion," + options_.version;
+    return line;
+}
+
+}  // namespace bridge

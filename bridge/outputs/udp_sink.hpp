@@ -1,0 +1,77 @@
+// UDP output, one datagram per push, for the Home Assistant scripts written against the old
+// Python reader (they listen for a broadcast on port 3434).
+//
+//   json:   {"version":1,"meter":"<serial>", ...the MQTT state object...}
+//   legacy: the old meter.py line, byte for byte:
+//     HH:MM:SS,<import today Wh>,<Wh today from power>,<P14 W>,<L1 W>,<L2 W>,<L3 W>\r\n,METER,<A14 Wh>,SWversion,<version>
+//     index 3 (split on ',') is the import power now. Integers only (rounded). Missing phases are 0.
+//     "Import today" is the import register minus its first value after local midnight; pushes
+//     without the register (Kamstrup's 10-second list) repeat the last one seen today.
+//
+// The socket is non-blocking and never fails a push: a send error (network down, no route) is
+// counted and logged rate-limited.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <netinet/in.h>
+
+#include "bridge/outputs/energy_today.hpp"
+#include "bridge/outputs/output_log.hpp"
+#include "bridge/outputs/sink.hpp"
+
+namespace bridge {
+
+struct UdpOptions {
+    enum class Format { json, legacy };
+    std::string address = "255.255.255.255";  // IPv4 address (broadcast, unicast or multicast)
+    std::uint16_t port = 3434;
+    Format format = Format::json;
+    std::string version;  // the bridge version, sent in the legacy line
+};
+
+class UdpSink final : public Sink {
+public:
+    struct Counters {
+        std::uint64_t sent = 0;
+        std::uint64_t send_errors = 0;
+    };
+
+    // Throws std::runtime_error with a one-line message naming the setting when the address is
+    // not an IPv4 address or no socket can be opened (a startup error).
+    // `energy` may be shared with the CSV sink so both show the same "today"; null = own one.
+    explicit UdpSink(UdpOptions options, std::shared_ptr<EnergyToday> energy = nullptr, WarnFn warn = {});
+    ~UdpSink() override;
+    UdpSink(const UdpSink&) = delete;
+    UdpSink& operator=(const UdpSink&) = delete;
+
+    void take(const Delivery& delivery) override;
+
+    Counters counters() const { return {sent_.load(), send_errors_.load()}; }
+
+private:
+    std::string payload(const Delivery& delivery);
+    std::string json_payload(const Delivery& delivery) const;
+    std::string legacy_payload(const Delivery& delivery);
+
+    UdpOptions options_;
+    std::shared_ptr<EnergyToday> energy_;
+    std::map<std::string, PowerToday, std::less<>> power_today_;  // by meter serial
+    std::map<std::string, double, std::less<>> last_register_;    // import register (Wh) by serial
+    RateLimitedWarning warn_;
+    int fd_ = -1;
+    sockaddr_in target_{};
+    std::atomic<std::uint64_t> sent_{0};
+    std::atomic<std::uint64_t> send_errors_{0};
+};
+
+// "json" / "legacy"; nullopt for anything else.
+std::optional<UdpOptions::Format> parse_udp_format(std::string_view text);
+
+}  // namespace bridge
