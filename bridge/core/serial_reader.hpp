@@ -1,0 +1,62 @@
+// The reader thread: bytes from the serial port, a network stream or a replayed capture, cut
+// into checked link frames (StreamFramer) and handed to the worker through the queue. It never
+// waits on anything downstream: a slow or dead broker costs queue slots at worst, never bytes.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+#include "bridge/config/config.hpp"
+#include "bridge/core/bounded_queue.hpp"
+#include "bridge/core/daemon.hpp"
+#include "bridge/core/log.hpp"
+#include "bridge/core/serial_port.hpp"
+#include "bridge/core/stop_signal.hpp"
+#include "bridge/outputs/safe_file.hpp"
+#include "decoder/stream_framer.hpp"
+
+namespace bridge {
+
+SerialSettings serial_settings(const Config::Serial& s);
+
+// The meter's line as the bridge device shows it in Home Assistant.
+enum class LinkState : std::uint8_t { connecting, connected, silent, disconnected, replay };
+std::string_view to_string(LinkState s);
+
+// Counters the reader thread keeps (framing happens there) and the worker reads.
+struct ReaderCounters {
+    std::atomic<std::uint64_t> corrupt_frames{0};
+    std::atomic<std::uint64_t> garbage_bytes{0};
+    std::atomic<LinkState> link{LinkState::connecting};
+};
+
+class Reader {
+public:
+    Reader(const Config& config, const RunOptions& options, BoundedQueue<dlms::LinkFrame>& queue, ReaderCounters& counters,
+           const StopSignal& stop);
+
+    // Reads until stopped, or until a replayed capture ends.
+    void run();
+
+    bool failed = false;
+
+private:
+    void read_replay();
+    void read_serial();
+    void consume(dlms::ByteView bytes, bool paced);
+
+    const Config& config_;
+    const RunOptions& options_;
+    BoundedQueue<dlms::LinkFrame>& queue_;
+    ReaderCounters& counters_;
+    const std::atomic<bool>& stop_;
+    const StopSignal& waiter_;  // sleeps that a stop request cuts short
+    dlms::StreamFramer framer_;
+    std::array<std::uint8_t, 512> buffer_{};
+    RecordFile record_{log_to(LogLevel::error)};
+    RateLimitedWarning corrupt_log_{log_to(LogLevel::warning)};
+};
+
+}  // namespace bridge
