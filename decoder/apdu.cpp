@@ -21,6 +21,7 @@ Result<GloCiphered> parse_glo_ciphering(ByteView apdu) {
     if (!len) return apdu_error(ErrorCode::truncated, len_at, "ciphered content length missing");
     if (*len > r.remaining()) return apdu_error(ErrorCode::truncated, len_at, "ciphered content shorter than its length");
     if (*len < 5) return apdu_error(ErrorCode::malformed, len_at, "ciphered content too short for its header");
+    g.security_offset = r.offset();
     g.security = *r.u8();
     g.invocation_counter = static_cast<std::uint32_t>(*r.be(4));
     std::size_t body = *len - 5;

@@ -27,6 +27,10 @@ struct GloCiphered {
     ByteView system_title;
     std::uint8_t security = 0;
     std::uint32_t invocation_counter = 0;
+    // Where the security byte sits in the APDU (the invocation counter follows it): 11 with a
+    // one-byte content length, further with a longer BER length (long pushes, block transfers).
+    std::size_t security_offset = 0;
+    std::size_t counter_offset() const { return security_offset + 1; }
     ByteView ciphertext;
     ByteView tag;  // empty unless SC has the authentication bit
     bool authenticated() const { return (security & 0x10) != 0; }

@@ -102,12 +102,12 @@ void decode_notification(Ctx& c, ByteView apdu) {
     if (c.h.on_push) c.h.on_push(p);
 }
 
-bool accept_counter(Ctx& c, ByteView title, std::uint32_t counter, ByteView apdu) {
+bool accept_counter(Ctx& c, ByteView title, std::uint32_t counter, std::size_t counter_offset, ByteView apdu) {
     ReplayGuard::Title key{};
     std::copy(title.begin(), title.end(), key.begin());
     const auto outcome = c.d.counters.check(key, counter, c.d.options.check_counter);
     if (outcome.verdict == ReplayGuard::Verdict::replayed) {
-        c.fail(make_error(ErrorCode::replayed, Layer::crypto, 11, "invocation counter not above the last one: replayed or old push"), apdu);
+        c.fail(make_error(ErrorCode::replayed, Layer::crypto, counter_offset, "invocation counter not above the last one: replayed or old push"), apdu);
         return false;
     }
     if (outcome.verdict == ReplayGuard::Verdict::reset) c.warn(Warning::counter_reset);
@@ -134,12 +134,12 @@ void decode_ciphered(Ctx& c, ByteView apdu, int nesting) {
     Push& p = c.d.push;
     auto& d = c.d;
     d.title.assign(g->system_title.begin(), g->system_title.end());
-    if (!g->encrypted()) return c.fail(make_error(ErrorCode::unsupported, Layer::crypto, 11, "authenticated-only pushes are not supported"), apdu);
+    if (!g->encrypted()) return c.fail(make_error(ErrorCode::unsupported, Layer::crypto, g->security_offset, "authenticated-only pushes are not supported"), apdu);
     if (!d.gcm) return c.fail(make_error(ErrorCode::no_key, Layer::crypto, 0, "encrypted push and no encryption key configured"), apdu);
     // With an authentication key configured, a push without a tag is refused: anyone on the
     // wire could otherwise clear the authentication bit and alter the ciphertext unnoticed.
     if (!g->authenticated() && d.options.keys.authentication)
-        return c.fail(make_error(ErrorCode::not_authenticated, Layer::crypto, 11,
+        return c.fail(make_error(ErrorCode::not_authenticated, Layer::crypto, g->security_offset,
                                  "push is encrypted but not authenticated although an authentication key is configured; "
                                  "remove authentication_key if this meter only encrypts"),
                       apdu);
@@ -189,7 +189,7 @@ void decode_ciphered(Ctx& c, ByteView apdu, int nesting) {
                                  d.plaintext.empty() || d.plaintext[0] != '/' ? "decrypted payload is not a DLMS APDU"
                                                                               : "decrypted payload is a DSMR text telegram, not DLMS"),
                       apdu);
-    if (!accept_counter(c, g->system_title, g->invocation_counter, apdu)) return;
+    if (!accept_counter(c, g->system_title, g->invocation_counter, g->counter_offset(), apdu)) return;
     p.system_title.assign(g->system_title.begin(), g->system_title.end());
     p.frame_counter = g->invocation_counter;
     p.security = g->authenticated() && ak ? Security::authenticated_encrypted : Security::encrypted;

@@ -202,6 +202,37 @@ TEST_CASE("apdu: short and long BER lengths of the ciphered content") {
     }
 }
 
+TEST_CASE("apdu: errors in the ciphering header name the real offset, whatever the length form") {
+    // Tag, title length, 8-byte title, then the BER length (1, 2 or 3 bytes): the security byte
+    // is at 11, 12 or 13, the invocation counter right after it.
+    struct Case { std::size_t pairs; std::size_t security_at; };
+    for (auto [pairs, security_at] : {Case{1, 11}, Case{8, 12}, Case{20, 13}}) {
+        CAPTURE(pairs);
+        auto g = parse_glo_ciphering(ciphered(99, 5, 0x30, pairs));
+        REQUIRE(g);
+        CHECK(g->security_offset == security_at);
+
+        Decoder d(with_keys());
+        auto o = decode(d, ciphered(99, 5, 0x30, pairs));
+        REQUIRE(o.pushes.size() == 1);
+        o = decode(d, ciphered(99, 5, 0x30, pairs));  // the same counter again
+        REQUIRE(o.errors.size() == 1);
+        check_error(o.errors[0], ErrorCode::replayed, Layer::crypto, security_at + 1);
+
+        // Encrypted without a tag while an authentication key is configured.
+        o = decode(d, ciphered(99, 6, 0x20, pairs));
+        REQUIRE(o.errors.size() == 1);
+        check_error(o.errors[0], ErrorCode::not_authenticated, Layer::crypto, security_at);
+
+        // Authenticated only (security 0x10): not supported, said at the security byte.
+        const EncryptionKey ek(kEk);
+        const AuthenticationKey ak(kAk);
+        o = decode(d, sim::glo_cipher(notification(99, pairs), kTitle, 7, 0x10, ek, &ak));
+        REQUIRE(o.errors.size() == 1);
+        check_error(o.errors[0], ErrorCode::unsupported, Layer::crypto, security_at);
+    }
+}
+
 TEST_CASE("apdu: general-glo-ciphering truncated at each field") {
     const Bytes apdu = ciphered(1, 1);
     auto at = [&](std::size_t n) { return parse_glo_ciphering(ByteView(apdu).first(n)).error(); };
