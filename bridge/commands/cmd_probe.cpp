@@ -16,6 +16,7 @@
 #include "bridge/commands/args.hpp"
 #include "bridge/commands/commands.hpp"
 #include "bridge/config/config.hpp"
+#include "bridge/core/component_options.hpp"
 #include "bridge/core/push_json.hpp"
 #include "bridge/core/serial_port.hpp"
 #include "decoder/apdu.hpp"
@@ -381,30 +382,17 @@ bool override_key(const Args& a, const char* option, const char* name, std::opti
     return true;
 }
 
-SerialSettings settings_of(const Config::Serial& s) {
-    const char parity = s.parity == Config::Serial::Parity::even ? 'E' : s.parity == Config::Serial::Parity::odd ? 'O' : 'N';
-    return SerialSettings{s.baud, parity, s.data_bits, s.stop_bits};
-}
-
 // Options from the command line over the config file and the environment, as `run` reads them.
 // Returns the exit code on failure.
 std::optional<int> load_options(const Args& a, ProbeOptions& o) {
-    const auto env = process_environment();
-    std::string path = a.get("--config").value_or("");
-    bool required = !path.empty();
-    if (path.empty()) {
-        const auto it = env.find("DLMS2MQTT_CONFIG");
-        required = it != env.end();
-        path = required ? it->second : kDefaultConfigPath;
-    }
-    auto loaded = load_config(path, required, env);
+    const auto loaded = load_command_config(a.get("--config"));
     if (const auto* e = std::get_if<ConfigError>(&loaded)) {
         std::cerr << "dlms2mqtt probe: " << e->message << "\n";
         return 1;
     }
     const Config& config = std::get<Config>(loaded);
     o.port = a.get("--port").value_or(config.serial.port);
-    o.configured = settings_of(config.serial);
+    o.configured = serial_settings(config.serial);
     o.keys = config.meter.keys();
     if (!override_key(a, "--ek", "encryption key", o.keys.encryption) ||
         !override_key(a, "--ak", "authentication key", o.keys.authentication))

@@ -29,15 +29,6 @@ constexpr const char* kUsage =
     "Exit status: 0 stopped cleanly, 1 start-up error, 2 wrong usage, 78 configuration error (one line\n"
     "says which setting; the systemd unit does not restart on it).\n";
 
-LogLevel level_of(Config::Log::Level l) {
-    switch (l) {
-        case Config::Log::Level::debug: return LogLevel::debug;
-        case Config::Log::Level::info: return LogLevel::info;
-        case Config::Log::Level::warning: return LogLevel::warning;
-        case Config::Log::Level::error: return LogLevel::error;
-    }
-    return LogLevel::info;
-}
 }  // namespace
 
 int run_command(const ArgList& argv) {
@@ -59,21 +50,13 @@ int run_command(const ArgList& argv) {
         return 2;
     }
 
-    const auto env = process_environment();
-    std::string path = a.get("--config").value_or("");
-    bool required = !path.empty();
-    if (path.empty()) {
-        auto it = env.find("DLMS2MQTT_CONFIG");
-        path = it != env.end() ? it->second : kDefaultConfigPath;
-        required = it != env.end();
-    }
-    auto loaded = load_config(path, required, env);
+    const auto loaded = load_command_config(a.get("--config"));
     if (auto* e = std::get_if<ConfigError>(&loaded)) {
         std::cerr << "dlms2mqtt: " << e->message << "\n";
         return kExitConfigError;
     }
     const Config& config = std::get<Config>(loaded);
-    set_log_level(level_of(config.log.level));
+    set_log_level(config.log.level);
     for (const auto& w : config_warnings(config)) log_warning(w);
     log_info(std::string("dlms2mqtt ") + version() + " starting" +
              (config.source.file.empty() ? " (no config file; defaults and environment)" : " with " + config.source.file));
@@ -90,7 +73,7 @@ int run_command(const ArgList& argv) {
     std::signal(SIGPIPE, SIG_IGN);
 
     StopSignal stop;
-    std::thread watcher([&] {
+    std::jthread watcher([&] {
         for (;;) {
             int sig = 0;
             if (sigwait(&signals, &sig) != 0 || sig == SIGUSR1) return;
@@ -98,9 +81,13 @@ int run_command(const ArgList& argv) {
             stop.request();
         }
     });
-    const int rc = run_daemon(config, options, stop);
+    int rc = 1;
+    try {
+        rc = run_daemon(config, options, stop);
+    } catch (const std::exception& e) {  // one line and exit 1, not std::terminate
+        log_error(std::string("stopping after an unexpected error: ") + e.what());
+    }
     pthread_kill(watcher.native_handle(), SIGUSR1);
-    watcher.join();
     return rc;
 }
 

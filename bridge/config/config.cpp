@@ -337,4 +337,11 @@ std::vector<std::string> config_warnings(const Config& config) {
     return out;
 }
 
+std::variant<Config, ConfigError> load_command_config(const std::optional<std::string>& config_option) {
+    const Environment env = process_environment();
+    if (config_option) return load_config(*config_option, true, env);
+    if (const auto it = env.find("DLMS2MQTT_CONFIG"); it != env.end()) return load_config(it->second, true, env);
+    return load_config(kDefaultConfigPath, false, env);
+}
+
 }  // namespace bridge

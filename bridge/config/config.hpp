@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "bridge/config/choices.hpp"
 #include "decoder/keys.hpp"
 #include "decoder/meter_profile.hpp"
 
@@ -56,20 +57,20 @@ struct Config {
         int buffer_messages = 1000;         // kept while disconnected
     };
     struct Udp {
-        enum class Format { json, legacy };
+        using Format = UdpFormat;
         bool enabled = false;
         std::string address = "255.255.255.255";  // IPv4: broadcast, unicast or multicast
         int port = 3434;
         Format format = Format::json;
     };
     struct Csv {
-        enum class Interval { push, minute };
+        using Interval = CsvInterval;
         bool enabled = false;
         std::string directory = "/var/lib/dlms2mqtt/csv";
         Interval interval = Interval::push;
     };
     struct Log {
-        enum class Level { debug, info, warning, error };
+        using Level = LogLevel;
         Level level = Level::info;
     };
     struct Queue {
@@ -113,6 +114,11 @@ Environment process_environment();
 // must name a setting (a typo is an error), except DLMS2MQTT_CONFIG, left to the command line.
 std::variant<Config, ConfigError> load_config(const std::string& path, bool required,
                                               const Environment& env);
+
+// The settings a command (`run`, `probe`) starts with: the file given with --config (it must
+// exist), else the one DLMS2MQTT_CONFIG names (it must exist), else kDefaultConfigPath when it
+// exists; the process's DLMS2MQTT_* variables over the file.
+std::variant<Config, ConfigError> load_command_config(const std::optional<std::string>& config_option);
 
 // Things worth a log line that do not stop start-up, e.g. a file holding secrets (the config
 // file, a *_FILE secret) that other users can read.

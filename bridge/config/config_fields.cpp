@@ -92,11 +92,11 @@ Setter choice(Member<E> get, std::vector<std::pair<std::string, E>> options, std
 }
 
 Check set_baud(Config& c, const std::string& v) {
-    static constexpr std::array<long long, 10> rates = {300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200};
     auto n = parse_integer(v);
-    if (!n || std::find(rates.begin(), rates.end(), *n) == rates.end()) {
-        return Problem{shown(v) + " is not a supported baud rate",
-                       "use 300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600 or 115200 (Kamstrup: 2400)"};
+    if (!n || std::find(kBaudRates.begin(), kBaudRates.end(), *n) == kBaudRates.end()) {
+        std::vector<std::string> rates;
+        for (int rate : kBaudRates) rates.push_back(std::to_string(rate));
+        return Problem{shown(v) + " is not a supported baud rate", "use " + one_of(rates) + " (Kamstrup: 2400)"};
     }
     c.serial.baud = static_cast<int>(*n);
     return {};

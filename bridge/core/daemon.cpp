@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "bridge/core/bounded_queue.hpp"
+#include "bridge/core/component_options.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/core/push_json.hpp"
 #include "bridge/core/serial_reader.hpp"
 #include "bridge/core/stop_signal.hpp"
-#include "bridge/core/version.hpp"
 #include "bridge/mqtt/mqtt_sink.hpp"
 #include "bridge/mqtt/paho_publisher.hpp"
 #include "bridge/outputs/csv_sink.hpp"
@@ -32,6 +32,11 @@ namespace bridge {
 namespace {
 
 using namespace std::chrono_literals;
+
+struct StopOnExit {
+    StopSignal& signal;
+    ~StopOnExit() { signal.request(); }
+};
 
 void touch(const std::string& path) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
@@ -55,26 +60,10 @@ const char* warning_text(dlms::Warning w) {
     return "";
 }
 
-std::unique_ptr<PahoPublisher> make_publisher(const Config& c) {
-    PahoOptions o;
-    o.host = c.mqtt.host;
-    o.port = c.mqtt.port;
-    o.client_id = c.mqtt.client_id;
-    o.username = c.mqtt.username;
-    o.password = c.mqtt.password;
-    o.tls = {c.mqtt.tls.enabled, c.mqtt.tls.ca_file, c.mqtt.tls.cert_file, c.mqtt.tls.key_file, c.mqtt.tls.insecure};
-    o.keepalive = std::chrono::seconds(c.mqtt.keepalive);
-    o.qos = c.mqtt.qos;
-    o.buffer_messages = c.mqtt.buffer_messages;
-    o.status_topic = ha::bridge_status_topic({c.mqtt.base_topic, c.mqtt.discovery_prefix});
-    o.log = log_to(LogLevel::info);
-    o.warn = log_to(LogLevel::warning);
-    return std::make_unique<PahoPublisher>(std::move(o));
-}
 
 }  // namespace
 
-int run_daemon(const Config& config, const RunOptions& options, const StopSignal& stop_signal) {
+int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop_signal) {
     const std::atomic<bool>& stop = stop_signal.flag();
     // Sinks first: a bad output setting is a start-up error, before any byte is read.
     std::unique_ptr<PahoPublisher> publisher;
@@ -82,32 +71,12 @@ int run_daemon(const Config& config, const RunOptions& options, const StopSignal
     std::vector<std::unique_ptr<Sink>> outputs;
     try {
         if (config.mqtt.enabled) {
-            publisher = make_publisher(config);
-            MqttSinkOptions mo;
-            mo.topics = {config.mqtt.base_topic, config.mqtt.discovery_prefix};
-            mo.qos = config.mqtt.qos;
-            mo.push_interval = std::chrono::seconds(config.meter.push_interval);
-            mo.bridge_version = version();
-            mo.discovery = config.mqtt.discovery;
-            mo.log = log_to(LogLevel::info);
-            mqtt = std::make_unique<MqttSink>(*publisher, mo);
+            publisher = std::make_unique<PahoPublisher>(paho_options(config));
+            mqtt = std::make_unique<MqttSink>(*publisher, mqtt_sink_options(config));
         }
         auto energy = std::make_shared<EnergyToday>();
-        if (config.udp.enabled) {
-            UdpOptions uo;
-            uo.address = config.udp.address;
-            uo.port = static_cast<std::uint16_t>(config.udp.port);
-            uo.format = config.udp.format == Config::Udp::Format::legacy ? UdpOptions::Format::legacy : UdpOptions::Format::json;
-            uo.version = version();
-            outputs.push_back(std::make_unique<UdpSink>(uo, energy, log_to(LogLevel::warning)));
-        }
-        if (config.csv.enabled) {
-            CsvOptions co;
-            co.directory = config.csv.directory;
-            co.interval = config.csv.interval == Config::Csv::Interval::minute ? CsvOptions::Interval::minute : CsvOptions::Interval::push;
-            co.version = version();
-            outputs.push_back(std::make_unique<CsvSink>(co, energy, log_to(LogLevel::warning)));
-        }
+        if (config.udp.enabled) outputs.push_back(std::make_unique<UdpSink>(udp_options(config), energy, log_to(LogLevel::warning)));
+        if (config.csv.enabled) outputs.push_back(std::make_unique<CsvSink>(csv_options(config), energy, log_to(LogLevel::warning)));
     } catch (const std::exception& e) {
         log_error(e.what());
         return 1;
@@ -122,10 +91,7 @@ int run_daemon(const Config& config, const RunOptions& options, const StopSignal
         }
     }
 
-    dlms::DecoderOptions decoder_options;
-    decoder_options.keys = config.meter.keys();
-    decoder_options.overrides = config.meter.scaling;
-    dlms::Decoder decoder(std::move(decoder_options));
+    dlms::Decoder decoder(decoder_options(config));
     EnergyGuard guard(log_to(LogLevel::warning));
     // One limit per kind of error: a line of corrupt frames must not hide a wrong key.
     std::array<std::optional<RateLimitedWarning>, dlms::kErrorCodeCount> decode_log;
@@ -133,7 +99,10 @@ int run_daemon(const Config& config, const RunOptions& options, const StopSignal
     BoundedQueue<dlms::LinkFrame> queue(config.queue.capacity);
     ReaderCounters counters;
     Reader reader(config, options, queue, counters, stop_signal);
-    std::thread reader_thread([&] { reader.run(); });
+    std::jthread reader_thread([&] { reader.run(); });
+    // However this function ends (an exception from a sink included), the reader is told to stop
+    // before the jthread joins it.
+    const StopOnExit stop_reader{stop_signal};
 
     // The decoder's counters plus those of the framing done on the reader thread.
     auto line_stats = [&] {

@@ -23,7 +23,7 @@ struct RunOptions {
 };
 
 // Runs until `stop` is set or, with a replay, until the capture is read and published.
-// Returns the process exit code.
-int run_daemon(const Config& config, const RunOptions& options, const StopSignal& stop);
+// Returns the process exit code. What a sink throws ends it with the reader stopped first.
+int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop);
 
 }  // namespace bridge

@@ -6,9 +6,9 @@
 #include <string>
 #include <string_view>
 
-namespace bridge {
+#include "bridge/config/choices.hpp"
 
-enum class LogLevel { debug, info, warning, error };
+namespace bridge {
 
 void set_log_level(LogLevel level);
 LogLevel log_level();

@@ -9,14 +9,18 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 
+#include "bridge/config/choices.hpp"
+
 namespace bridge {
 
 namespace {
-speed_t speed_of(int baud) {
+// Every rate of kBaudRates (config/choices.hpp); 0 for any other.
+constexpr speed_t speed_of(int baud) {
     switch (baud) {
         case 300: return B300;
         case 600: return B600;
@@ -31,6 +35,8 @@ speed_t speed_of(int baud) {
         default: return 0;
     }
 }
+static_assert(std::ranges::none_of(kBaudRates, [](int baud) { return speed_of(baud) == 0; }),
+              "a rate that config accepts has no termios speed");
 }  // namespace
 
 std::string describe(const SerialSettings& s) {

@@ -8,17 +8,13 @@
 
 #include "bridge/config/permissions.hpp"
 #include "bridge/core/capture_input.hpp"
+#include "bridge/core/component_options.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/core/push_json.hpp"
 
 namespace bridge {
 
 using namespace std::chrono_literals;
-
-SerialSettings serial_settings(const Config::Serial& s) {
-    const char parity = s.parity == Config::Serial::Parity::even ? 'E' : s.parity == Config::Serial::Parity::odd ? 'O' : 'N';
-    return {s.baud, parity, s.data_bits, s.stop_bits};
-}
 
 std::string_view to_string(LinkState s) {
     switch (s) {
@@ -36,12 +32,19 @@ Reader::Reader(const Config& config, const RunOptions& options, BoundedQueue<dlm
     : config_(config), options_(options), queue_(queue), counters_(counters), stop_(stop.flag()), waiter_(stop) {}
 
 void Reader::run() {
-    if (!options_.record.empty()) record_.open(options_.record);  // logs why it cannot
-    if (options_.replay.empty()) {
-        read_serial();
-    } else {
-        counters_.link = LinkState::replay;
-        read_replay();
+    // Whatever escapes (an allocation failure, a bug) ends the daemon with one line and exit 1
+    // through the closed queue, not std::terminate on this thread.
+    try {
+        if (!options_.record.empty()) record_.open(options_.record);  // logs why it cannot
+        if (options_.replay.empty()) {
+            read_serial();
+        } else {
+            counters_.link = LinkState::replay;
+            read_replay();
+        }
+    } catch (const std::exception& e) {
+        log_error(std::string("reader thread stopped: ") + e.what());
+        failed = true;
     }
     record_.close();
     queue_.close();

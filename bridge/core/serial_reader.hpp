@@ -19,8 +19,6 @@
 
 namespace bridge {
 
-SerialSettings serial_settings(const Config::Serial& s);
-
 // The meter's line as the bridge device shows it in Home Assistant.
 enum class LinkState : std::uint8_t { connecting, connected, silent, disconnected, replay };
 std::string_view to_string(LinkState s);

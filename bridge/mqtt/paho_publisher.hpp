@@ -40,7 +40,7 @@ struct MqttTlsOptions {
 };
 
 struct PahoOptions {
-    std::string host = "127.0.0.1";
+    std::string host = "localhost";  // as Config's default
     int port = 1883;
     std::string client_id = "dlms2mqtt";  // keep stable: the broker keys sessions by it
     std::string username;                 // empty = anonymous

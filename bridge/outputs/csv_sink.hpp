@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "bridge/config/choices.hpp"
 #include "bridge/outputs/energy_today.hpp"
 #include "bridge/outputs/output_log.hpp"
 #include "bridge/outputs/sink.hpp"
@@ -41,7 +42,7 @@
 namespace bridge {
 
 struct CsvOptions {
-    enum class Interval { push, minute };
+    using Interval = CsvInterval;
     std::string directory;
     Interval interval = Interval::push;  // minute: the first push of each minute only
     std::string version;                 // the bridge version (logged when a file is started)

@@ -22,6 +22,7 @@
 
 #include <netinet/in.h>
 
+#include "bridge/config/choices.hpp"
 #include "bridge/outputs/energy_today.hpp"
 #include "bridge/outputs/output_log.hpp"
 #include "bridge/outputs/sink.hpp"
@@ -29,7 +30,7 @@
 namespace bridge {
 
 struct UdpOptions {
-    enum class Format { json, legacy };
+    using Format = UdpFormat;
     std::string address = "255.255.255.255";  // IPv4 address (broadcast, unicast or multicast)
     std::uint16_t port = 3434;
     Format format = Format::json;

@@ -1,0 +1,23 @@
+// Each component's options built from the Config, in one place: the daemon and the commands
+// take them from here, so a setting reaches its component by one path with one default.
+#pragma once
+
+#include "bridge/config/config.hpp"
+#include "bridge/core/serial_port.hpp"
+#include "bridge/mqtt/mqtt_sink.hpp"
+#include "bridge/mqtt/paho_publisher.hpp"
+#include "bridge/outputs/csv_sink.hpp"
+#include "bridge/outputs/udp_sink.hpp"
+#include "decoder/decoder.hpp"
+
+namespace bridge {
+
+SerialSettings serial_settings(const Config::Serial& serial);
+dlms::DecoderOptions decoder_options(const Config& config);
+// With the daemon's log as Paho's log and warnings.
+PahoOptions paho_options(const Config& config);
+MqttSinkOptions mqtt_sink_options(const Config& config);
+UdpOptions udp_options(const Config& config);
+CsvOptions csv_options(const Config& config);
+
+}  // namespace bridge
