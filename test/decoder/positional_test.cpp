@@ -135,6 +135,24 @@ TEST_CASE("positional: Landis+Gyr E450 (Austria) list of 11: voltages, currents,
     CHECK(p.meter_serial() == "30052002");
     CHECK(p.unplaced_values == 0);
     CHECK(p.warnings.empty());
+
+    // Cut: an error, no push. A text where a current belongs: not this list, nothing named.
+    Bytes cut = w.bytes();
+    cut.resize(cut.size() - 4);
+    const std::array<std::uint8_t, 8> title = {'L', 'G', 'Z', 'g', 0x72, 0xA9, 0xA1, 0x11};
+    const auto ek = sim::KamstrupMeter::demo_encryption_key();
+    DecoderOptions o;
+    o.keys.encryption = ek;
+    auto out = testsupport::decode_apdu(sim::glo_cipher(sim::data_notification(9, std::nullopt, cut), title, 1, 0x20, ek, nullptr), o);
+    CHECK(out.pushes.empty());
+    REQUIRE(out.errors.size() == 1);
+    CHECK(out.errors[0].code == ErrorCode::truncated);
+    sim::AxdrWriter other;
+    other.structure(11).u16(228).u16(226).u16(230).visible_string("x").u16(1482).u16(643).u32(5432).u32(0).u32(1).u32(0);
+    other.octet_string(Bytes{'3', '0'});
+    const Push q = from_lgz(other.bytes());
+    for (const auto& r : q.readings) CHECK_FALSE(r.obis);
+    CHECK(q.unplaced_values == 11);
 }
 
 namespace {
