@@ -261,6 +261,8 @@ Status readings_from_body(const ValueTree& t, const ProfileOverrides& overrides,
         push.unplaced_values = 0;
         push.warnings.clear();
         read_positional(t, root, push);
+    } else {
+        name_push_setup_list(push);
     }
     if (push.list_id.empty()) {
         if (const Reading* version = push.find("list_version")) {

@@ -20,6 +20,8 @@ constexpr std::array kTable = std::to_array<Entry>({
     {pack(0, 96, 1, 0), "meter_id"},
     {pack(0, 96, 1, 1), "meter_id_2"},
     {pack(0, 96, 1, 7), "meter_type"},
+    {pack(0, 96, 13, 0), "customer_info_text"},  // consumer message text
+    {pack(0, 96, 13, 1), "customer_info_code"},  // consumer message code
     {pack(0, 96, 14, 0), "current_tariff"},
     {pack(1, 0, 0, 1), "meter_number"},
     {pack(1, 0, 0, 5), "meter_id"},

@@ -56,4 +56,10 @@ bool name_positional(std::vector<Reading>& readings, std::string_view list_id);
 // system-title prefix. Values the specification leaves uncertain keep no OBIS. False when unknown.
 bool name_known_list(std::vector<Reading>& readings, std::string_view manufacturer);
 
+// Names the list of Iskraemeco AM550 meters of Austrian operators, read by the OBIS walker as a
+// push set-up OBIS code (0-x:25.9.0) paired with the meter number, then ten values without OBIS
+// codes; folds its date and time into one clock reading and clears their unplaced count and
+// warnings. False, and the push unchanged, when the push is not that list.
+bool name_push_setup_list(Push& push);
+
 }  // namespace dlms

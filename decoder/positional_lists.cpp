@@ -11,6 +11,11 @@
 //     9 values                         clock, A+ A- R+ R- (Wh, varh), P+ P- Q+ Q- (W, var)
 //     14 values (Netz Burgenland)      U1-U3 (V), I1-I3 (0.01 A), P+ P- (W), A+ A- (Wh), three values
 //                                      the specification does not make certain (left unplaced), meter number
+//     11 values                        the same without the three uncertain values
+//
+// And one list that carries a single OBIS code (name_push_setup_list):
+//   Iskraemeco AM550 (Austria)         {push set-up 0-x:25.9.0, meter number}, time, date, A+ A- (Wh),
+//                                      R+ R- (varh), P+ P- (W), customer info text and code
 #include <array>
 #include <span>
 
@@ -65,6 +70,17 @@ const Slot kLgzBurgenland[] = {
     {"meter_number"},
 };
 
+// Landis+Gyr E450 without the three values of Netz Burgenland's list: the layout amsreader-firmware
+// reads as Lng2Data_3p_0b (voltages in V, currents in 0.01 A, power in W, energy in Wh), as a
+// Tasmota user's E450 sends it (arendst/Tasmota#23027).
+const Slot kLgzShort[] = {
+    {"voltage_l1", 0, Unit::volt}, {"voltage_l2", 0, Unit::volt}, {"voltage_l3", 0, Unit::volt},
+    {"current_l1", -2, Unit::ampere}, {"current_l2", -2, Unit::ampere}, {"current_l3", -2, Unit::ampere},
+    {"power_import", 0, Unit::watt}, {"power_export", 0, Unit::watt},
+    {"energy_import", 0, Unit::watt_hour}, {"energy_export", 0, Unit::watt_hour},
+    {"meter_number"},
+};
+
 bool text_starting(const Reading& r, std::string_view prefix) {
     auto* s = std::get_if<std::string>(&r.raw);
     return s && s->starts_with(prefix);
@@ -84,10 +100,69 @@ std::span<const Slot> known_list(const std::vector<Reading>& r, std::string_view
     const bool lgz = manufacturer == "LGZ" || manufacturer == "LGF";
     if (lgz && n == 9 && std::holds_alternative<DateTime>(r[0].raw) && all_numbers(std::span(r).subspan(1))) return kLgzClockList;
     if (lgz && n == 14 && std::holds_alternative<std::string>(r[13].raw) && all_numbers(std::span(r).first(13))) return kLgzBurgenland;
+    if (lgz && n == 11 && std::holds_alternative<std::string>(r[10].raw) && all_numbers(std::span(r).first(10))) return kLgzShort;
     return {};
 }
 
+const OctetString* octets_of(const Reading& r, std::size_t size) {
+    auto* o = std::get_if<OctetString>(&r.raw);
+    return o && o->bytes.size() == size ? o : nullptr;
+}
+
+bool text_or_octets(const Reading& r) {
+    return std::holds_alternative<std::string>(r.raw) || std::holds_alternative<OctetString>(r.raw);
+}
+
 }  // namespace
+
+bool name_push_setup_list(Push& push) {
+    auto& r = push.readings;
+    if (r.size() != 11 || !r[0].obis || !std::holds_alternative<std::string>(r[0].raw)) return false;
+    const Obis& setup = *r[0].obis;
+    if (setup.a() != 0 || setup.c() != 25 || setup.d() != 9) return false;  // 0-x:25.9.0, a push set-up
+    for (std::size_t i = 1; i < r.size(); ++i)
+        if (r[i].obis) return false;
+    const OctetString* time = octets_of(r[1], 4);  // hour, minute, second, hundredths
+    const OctetString* date = octets_of(r[2], 5);  // year (2 octets), month, day, weekday
+    if (!time || !date || !all_numbers(std::span(r).subspan(3, 6)) || !text_or_octets(r[9]) || !text_or_octets(r[10]))
+        return false;
+
+    // The value paired with the push set-up's name is the meter number; the set-up's OBIS code stays.
+    r[0].key = "meter_number";
+    // Date and time are one clock reading (at the time's place); the date value is folded into it.
+    DateTime clock;
+    clock.year = static_cast<std::uint16_t>(date->bytes[0] << 8 | date->bytes[1]);
+    clock.month = date->bytes[2], clock.day = date->bytes[3], clock.weekday = date->bytes[4];
+    clock.hour = time->bytes[0], clock.minute = time->bytes[1], clock.second = time->bytes[2];
+    clock.hundredths = time->bytes[3];
+    r[1].raw = clock;
+    r[1].obis = Obis(0, 0, 1, 0, 0, 255);
+    r[1].key = "meter_clock";
+    r.erase(r.begin() + 2);
+
+    static constexpr Slot kValues[] = {
+        {"energy_import", 0, Unit::watt_hour}, {"energy_export", 0, Unit::watt_hour},
+        {"reactive_energy_import", 0, Unit::var_hour}, {"reactive_energy_export", 0, Unit::var_hour},
+        {"power_import", 0, Unit::watt}, {"power_export", 0, Unit::watt},
+        // The consumer message text and code (0-0:96.13.0 and 0-0:96.13.1).
+        {"customer_info_text"}, {"customer_info_code"},
+    };
+    for (std::size_t i = 0; i < std::size(kValues); ++i) {
+        const Slot& s = kValues[i];
+        Reading& v = r[2 + i];
+        v.obis = s.obis ? s.obis : obis_for_key(s.key);
+        v.key = key_for(*v.obis).empty() ? s.key : key_for(*v.obis);
+        if (!v.is_number()) continue;
+        v.scaler = s.scaler;
+        v.unit = s.unit;
+        v.scaled_by_list = true;
+    }
+    // The walker kept these ten values as unplaced, each with a warning: all are placed now, and
+    // this shape carries nothing else a warning could be about (no scaler structures).
+    push.unplaced_values = 0;
+    push.warnings.clear();
+    return true;
+}
 
 bool name_known_list(std::vector<Reading>& readings, std::string_view manufacturer) {
     const auto slots = known_list(readings, manufacturer);

@@ -52,18 +52,41 @@ std::string text_of(const dlms::Push& push, std::string_view key) {
     return "";
 }
 
+bool starts_with_nocase(std::string_view text, std::string_view prefix) {
+    if (prefix.empty() || text.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+        auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+        if (lower(text[i]) != lower(prefix[i])) return false;
+    }
+    return true;
+}
+
+// The device's name, as the user sees it in Home Assistant: maker and model when the meter reports
+// its model ("Kaifa MA304H3E"; a model text that already names the maker stands alone), else the
+// maker and the serial that tells two meters apart. Only the name: ids never depend on it.
+std::string device_name(std::string_view maker, std::string_view model, std::string_view serial) {
+    if (!model.empty()) {
+        if (maker.empty() || starts_with_nocase(model, maker)) return std::string(model);
+        return std::string(maker) + " " + std::string(model);
+    }
+    std::string name = (maker.empty() ? std::string("DLMS") : std::string(maker)) + " meter";
+    if (!serial.empty()) name += " " + std::string(serial);
+    return name;
+}
+
 // Only what the meter says of itself: its maker (system title), its type as model, its
 // firmware, its serial number. The list id names the push list, not the meter, so it is none
 // of these.
 json device_block(const dlms::Push& push, const std::string& meter, const std::string& bridge_id) {
     const std::string serial = push.meter_serial();
     const std::string maker(dlms::manufacturer_name(push.manufacturer()));
-    std::string name = (maker.empty() ? std::string("DLMS") : maker) + " meter";
-    if (!serial.empty()) name += " " + serial;
+    const std::string model = text_of(push, "meter_type");
 
-    json device = {{"identifiers", json::array({"dlms2mqtt_" + meter})}, {"name", name}, {"via_device", bridge_id}};
+    json device = {{"identifiers", json::array({"dlms2mqtt_" + meter})},
+                   {"name", device_name(maker, model, serial)},
+                   {"via_device", bridge_id}};
     if (!maker.empty()) device["manufacturer"] = maker;
-    if (auto model = text_of(push, "meter_type"); !model.empty()) device["model"] = model;
+    if (!model.empty()) device["model"] = model;
     if (auto firmware = text_of(push, "firmware_version"); !firmware.empty()) device["sw_version"] = firmware;
     if (!serial.empty()) device["serial_number"] = serial;
     return device;

@@ -97,6 +97,9 @@ constexpr std::array kReadings{
     text("list_version", "List version", "mdi:format-list-numbered"),
     text("firmware_version", "Firmware version", "mdi:chip"),
     text("current_tariff", "Current tariff", "mdi:cash-clock"),
+    // The grid operator's message to the customer (Austrian lists), as text and as a code.
+    text("customer_info_text", "Customer information", "mdi:message-text-outline"),
+    text("customer_info_code", "Customer information code", "mdi:message-alert-outline"),
 };
 
 constexpr std::array kDiagnostics{

@@ -252,6 +252,37 @@ TEST_CASE("Device and origin blocks") {
     CHECK_FALSE(anonymous.contains("serial_number"));
 }
 
+TEST_CASE("Device name: maker and model when the meter reports its model, else maker and serial") {
+    // A Kamstrup push that reports its type (meter_type): "<maker> <model>".
+    const auto one = by_key(ha::discovery_messages(kamstrup_one_phase(), ha::Topics{}, kVersion));
+    CHECK(one.at("power_import").at("device").at("name") == "Kamstrup 6861111BN242101040");
+    // The name is all that changes: ids and entity ids stay those of the serial.
+    CHECK(one.at("power_import").at("device").at("identifiers") == json::array({"dlms2mqtt_25964042"}));
+    CHECK(one.at("power_import").at("unique_id") == "dlms2mqtt_25964042_power_import");
+    CHECK(one.at("power_import").at("default_entity_id") == "sensor.dlms2mqtt_25964042_power_import");
+
+    // A list without a model keeps maker, "meter" and serial; without a maker, "DLMS meter".
+    CHECK(by_key(ha::discovery_messages(kamstrup_three_phase(), ha::Topics{}, kVersion)).at("power_import").at("device").at("name") ==
+          "Kamstrup meter 27581522");
+    CHECK(by_key(ha::discovery_messages(aidon_three_phase(), ha::Topics{}, kVersion)).at("power_import").at("device").at("name") ==
+          "DLMS meter");
+
+    auto with_model = [](std::string model) {
+        auto push = kamstrup_one_phase();
+        for (auto& r : push.readings)
+            if (r.key == "meter_type") r.raw = std::move(model);
+        return by_key(ha::discovery_messages(push, ha::Topics{}, kVersion)).at("power_import").at("device").at("name");
+    };
+    // A model text that already names the maker, in any case, stands alone.
+    CHECK(with_model("Kamstrup OMNIPOWER") == "Kamstrup OMNIPOWER");
+    CHECK(with_model("KAMSTRUP 684") == "KAMSTRUP 684");
+    CHECK(with_model("Kam 1") == "Kamstrup Kam 1");
+    // No maker known: the model alone.
+    auto anonymous = aidon_three_phase();
+    anonymous.readings.push_back(text({0, 0, 96, 1, 7}, "meter_type", "6534"));
+    CHECK(by_key(ha::discovery_messages(anonymous, ha::Topics{}, kVersion)).at("power_import").at("device").at("name") == "6534");
+}
+
 TEST_CASE("Readings the table does not know get a plain entity, disabled by default") {
     dlms::Push push;
     push.system_title = {'L', 'G', 'Z', 0x67, 0x01, 0x02, 0x03, 0x04};

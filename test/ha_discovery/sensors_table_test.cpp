@@ -30,6 +30,8 @@ TEST_CASE("sensor table: every key the new lists carry has a correctly classed e
         {"meter_id_2", "", "", ""},
         {"logical_device_name", "", "", ""},
         {"meter_number", "", "", ""},
+        {"customer_info_text", "", "", ""},
+        {"customer_info_code", "", "", ""},
     };
     for (const auto& w : want) {
         INFO(w.key);
