@@ -127,7 +127,9 @@ bool name_push_setup_list(Push& push) {
     if (!time || !date || !all_numbers(std::span(r).subspan(3, 6)) || !text_or_octets(r[9]) || !text_or_octets(r[10]))
         return false;
 
-    // The value paired with the push set-up's name is the meter number; the set-up's OBIS code stays.
+    // Named by key only: the wire carries one OBIS code (the push set-up's, which stays on the
+    // meter number), and `decode` shows OBIS codes as the meter sent them.
+    // The value paired with the push set-up's name is the meter number.
     r[0].key = "meter_number";
     // Date and time are one clock reading (at the time's place); the date value is folded into it.
     DateTime clock;
@@ -136,7 +138,6 @@ bool name_push_setup_list(Push& push) {
     clock.hour = time->bytes[0], clock.minute = time->bytes[1], clock.second = time->bytes[2];
     clock.hundredths = time->bytes[3];
     r[1].raw = clock;
-    r[1].obis = Obis(0, 0, 1, 0, 0, 255);
     r[1].key = "meter_clock";
     r.erase(r.begin() + 2);
 
@@ -150,8 +151,7 @@ bool name_push_setup_list(Push& push) {
     for (std::size_t i = 0; i < std::size(kValues); ++i) {
         const Slot& s = kValues[i];
         Reading& v = r[2 + i];
-        v.obis = s.obis ? s.obis : obis_for_key(s.key);
-        v.key = key_for(*v.obis).empty() ? s.key : key_for(*v.obis);
+        v.key = s.key;
         if (!v.is_number()) continue;
         v.scaler = s.scaler;
         v.unit = s.unit;
