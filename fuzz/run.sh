@@ -12,7 +12,8 @@ build="$root/build/fuzz"
 targets=(decoder_fuzz config_fuzz)
 
 cd "$root"
-cmake --preset fuzz >/dev/null
+# WARNINGS_AS_ERRORS=1 (CI) turns compiler warnings into errors.
+cmake --preset fuzz ${WARNINGS_AS_ERRORS:+-DCMAKE_COMPILE_WARNING_AS_ERROR=ON} >/dev/null
 cmake --build --preset fuzz --target "${targets[@]}" seed_gen
 fuzz/make_seeds.sh "$build"
 

@@ -123,7 +123,7 @@ enable_binfmt
 step "configure ($build_type, shared captures: $shared)"
 cmake -S "$root" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/aarch64-linux-gnu.cmake" \
   -DCMAKE_BUILD_TYPE="$build_type" -DDLMS2MQTT_BUILD_TESTS=ON -DDLMS2MQTT_SHARED_DIR="$shared" \
-  -Dyaml-cpp_DIR="$yaml_dir" >/dev/null
+  -Dyaml-cpp_DIR="$yaml_dir" ${WARNINGS_AS_ERRORS:+-DCMAKE_COMPILE_WARNING_AS_ERROR=ON} >/dev/null
 
 step "build (-j $jobs)"
 cmake --build "$build" -j "$jobs"

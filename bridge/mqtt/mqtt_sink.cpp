@@ -12,6 +12,12 @@
 namespace bridge {
 namespace {
 
+// The last failure as the diagnostics and the bridge state show it; empty before any.
+ha::LastError last_error(dlms::ErrorCode code, const char* message) {
+    if (!message) return {};
+    return {dlms::to_string(code), message};
+}
+
 // Meter strings may hold bytes that are not UTF-8; replace them rather than throw.
 std::string dump(const nlohmann::json& json) {
     return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -58,11 +64,7 @@ void MqttSink::take(const Delivery& delivery) {
         Meter& meter = it->second;
         // A reading never seen from this meter needs its entity first.
         bool new_reading = false;
-        for (const auto& [key, reading] : keyed) {
-            if (meter.reading_ids.find(key) != meter.reading_ids.end()) continue;
-            meter.reading_ids.insert(key);
-            new_reading = true;
-        }
+        for (const auto& [key, reading] : keyed) new_reading |= meter.reading_ids.insert(key).second;
         if (first || new_reading) add_discovery(out, push);
         if (!meter.online) {
             if (!first) log("meter " + slug + " is pushing again");
@@ -139,9 +141,8 @@ void MqttSink::update_line(std::string_view serial_link, const dlms::DecodeStats
 }
 
 void MqttSink::add_bridge_state(Outbox& out, Clock::time_point now) {
-    ha::LastError last;
-    if (last_error_message_) last = {dlms::to_string(last_error_), last_error_message_};
-    out.push_back({ha::bridge_state_topic(options_.topics), dump(ha::bridge_state_json(serial_link_, line_stats_, last)), true});
+    out.push_back({ha::bridge_state_topic(options_.topics),
+                   dump(ha::bridge_state_json(serial_link_, line_stats_, last_error(last_error_, last_error_message_))), true});
     published_pushes_ = line_stats_.pushes;
     published_errors_ = line_stats_.error_total();
     last_bridge_state_ = now;
@@ -215,9 +216,8 @@ void MqttSink::add_state(Outbox& out, const std::string& slug, const dlms::Push&
 void MqttSink::add_diagnostics(Outbox& out, const std::string& slug, Meter& meter, Clock::time_point now) const {
     double since = std::numeric_limits<double>::quiet_NaN();  // no good push yet: unknown
     if (meter.decoded) since = std::max(0.0, std::chrono::duration<double>(now - meter.last_received).count());
-    ha::LastError last;
-    if (meter.last_error_message) last = {dlms::to_string(meter.last_error), meter.last_error_message};
-    const auto json = ha::diagnostics_json(meter.stats, meter.last_push.frame_counter, since, last);
+    const auto json = ha::diagnostics_json(meter.stats, meter.last_push.frame_counter, since,
+                                           last_error(meter.last_error, meter.last_error_message));
     out.push_back({ha::diagnostics_topic(options_.topics, slug), dump(json), false});
     meter.last_diagnostics = now;
 }
