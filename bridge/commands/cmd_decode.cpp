@@ -1,6 +1,7 @@
 // dlms2mqtt decode [--ek HEX] [--ak HEX] [--binary] [FILE]
 #include <iostream>
 #include <optional>
+#include <string>
 
 #include "bridge/commands/args.hpp"
 #include "bridge/commands/commands.hpp"
@@ -67,7 +68,14 @@ int decode_command(const ArgList& argv) {
     dlms::Decoder decoder(std::move(options));
     bool failed = false;
     dlms::Decoder::Handlers h;
-    h.on_push = [](const dlms::Push& p) { std::cout << push_json(p).dump() << "\n"; };
+    // One buffer for every line, written with one call: a push's line is about 3 kB.
+    std::string line;
+    h.on_push = [&line](const dlms::Push& p) {
+        line.clear();
+        append_push_json(line, p);
+        line.push_back('\n');
+        std::cout.write(line.data(), static_cast<std::streamsize>(line.size()));
+    };
     h.on_error = [&](const dlms::Error& e, dlms::ByteView unit) {
         failed = true;
         std::cout << error_json(e, unit).dump() << "\n";

@@ -10,9 +10,55 @@
 
 namespace bridge {
 
+namespace {
+
+// Digit values, kSpace for the whitespace parse_hex skips, kOther for everything else.
+constexpr std::uint8_t kSpace = 16, kOther = 17;
+constexpr std::array<std::uint8_t, 256> kHexTable = [] {
+    std::array<std::uint8_t, 256> t{};
+    t.fill(kOther);
+    for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<std::uint8_t>(c - '0');
+    for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<std::uint8_t>(c - 'a' + 10);
+    for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<std::uint8_t>(c - 'A' + 10);
+    for (const char c : {' ', '\t', '\n', '\r', '\f', '\v'}) t[static_cast<unsigned char>(c)] = kSpace;
+    return t;
+}();
+
+// One line of a capture appended to `out`. A line of hex digits and whitespace (what `simulate
+// --hex` and `run --record` write) is read here in one pass into `out`; any other line (a "0x"
+// prefix, a stray character) goes to dlms::parse_hex, which decides what it means.
+bool append_hex_line(std::string_view line, dlms::Bytes& out) {
+    const std::size_t size = out.size();
+    out.resize(size + line.size() / 2);
+    std::size_t n = size;
+    int high = -1;
+    for (const char c : line) {
+        const std::uint8_t v = kHexTable[static_cast<unsigned char>(c)];
+        if (v == kSpace) continue;
+        if (v == kOther) {
+            out.resize(size);
+            const auto bytes = dlms::parse_hex(line);
+            if (!bytes) return false;
+            out.insert(out.end(), bytes->begin(), bytes->end());
+            return true;
+        }
+        if (high < 0) {
+            high = v;
+        } else {
+            out[n++] = static_cast<std::uint8_t>((high << 4) | v);
+            high = -1;
+        }
+    }
+    out.resize(n);
+    return high < 0;  // an odd number of digits
+}
+
+}  // namespace
+
 std::optional<dlms::Bytes> HexCaptureParser::feed(std::string_view text, bool end) {
     pending_.append(text);
     dlms::Bytes out;
+    out.reserve(pending_.size() / 2);
     std::size_t start = 0;
     while (start < pending_.size()) {
         std::size_t nl = pending_.find('\n', start);
@@ -23,9 +69,7 @@ std::optional<dlms::Bytes> HexCaptureParser::feed(std::string_view text, bool en
         ++line_;
         std::string_view line(pending_.data() + start, nl - start);
         line = line.substr(0, line.find('#'));
-        const auto bytes = dlms::parse_hex(line);
-        if (!bytes) return std::nullopt;
-        out.insert(out.end(), bytes->begin(), bytes->end());
+        if (!append_hex_line(line, out)) return std::nullopt;
         start = nl + 1;
     }
     pending_.erase(0, std::min(start, pending_.size()));
