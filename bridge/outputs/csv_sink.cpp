@@ -114,12 +114,6 @@ std::int64_t minute_of(Clock::time_point t) {
 
 }  // namespace
 
-std::optional<CsvOptions::Interval> parse_csv_interval(std::string_view text) {
-    if (text == "push") return CsvOptions::Interval::push;
-    if (text == "minute") return CsvOptions::Interval::minute;
-    return std::nullopt;
-}
-
 CsvSink::CsvSink(CsvOptions options, std::shared_ptr<EnergyToday> energy, WarnFn warn)
     : options_(std::move(options)),
       energy_(energy ? std::move(energy) : std::make_shared<EnergyToday>()),

@@ -104,7 +104,4 @@ private:
     std::atomic<std::uint64_t> repaired_{0};
 };
 
-// "push" / "minute"; nullopt for anything else.
-std::optional<CsvOptions::Interval> parse_csv_interval(std::string_view text);
-
 }  // namespace bridge

@@ -26,12 +26,6 @@ std::string integer(double v) { return std::to_string(std::llround(v)); }
 
 }  // namespace
 
-std::optional<UdpOptions::Format> parse_udp_format(std::string_view text) {
-    if (text == "json") return UdpOptions::Format::json;
-    if (text == "legacy") return UdpOptions::Format::legacy;
-    return std::nullopt;
-}
-
 UdpSink::UdpSink(UdpOptions options, std::shared_ptr<EnergyToday> energy, WarnFn warn)
     : options_(std::move(options)),
       energy_(energy ? std::move(energy) : std::make_shared<EnergyToday>()),

@@ -72,7 +72,4 @@ private:
     std::atomic<std::uint64_t> send_errors_{0};
 };
 
-// "json" / "legacy"; nullopt for anything else.
-std::optional<UdpOptions::Format> parse_udp_format(std::string_view text);
-
 }  // namespace bridge

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "bridge/capture_input.hpp"
-#include "bridge/commands.hpp"
-#include "bridge/push_json.hpp"
+#include "bridge/commands/commands.hpp"
+#include "bridge/core/capture_input.hpp"
+#include "bridge/core/push_json.hpp"
 #include "decoder/push.hpp"
 #include "simulator/kamstrup_meter.hpp"
 #include "test/bridge/config_test_util.hpp"

@@ -201,9 +201,6 @@ TEST_CASE("udp: a bad address is a startup error naming the setting") {
     } catch (const std::runtime_error& e) {
         CHECK(std::string(e.what()).find("udp.address: 'my-broadcast'") == 0);
     }
-    CHECK(bridge::parse_udp_format("legacy") == UdpOptions::Format::legacy);
-    CHECK(bridge::parse_udp_format("json") == UdpOptions::Format::json);
-    CHECK_FALSE(bridge::parse_udp_format("xml"));
 }
 
 TEST_CASE("energy today: gaps are not integrated, older baselines are ignored") {
