@@ -83,7 +83,7 @@ void PahoPublisher::start() {
     started_ = true;
     want_connect_ = true;
     next_attempt_ = std::chrono::steady_clock::now();
-    connector_ = std::thread([this] { run_connector(); });
+    connector_ = std::jthread([this] { run_connector(); });
 }
 
 void PahoPublisher::stop() {

@@ -133,7 +133,7 @@ private:
     std::chrono::steady_clock::time_point last_error_log_{};
     std::uint64_t errors_not_logged_ = 0;
 
-    std::thread connector_;
+    std::jthread connector_;  // joined by stop(), or by its destructor
     std::unique_ptr<mqtt::async_client> client_;  // last: destroyed first, while the rest lives
 };
 
