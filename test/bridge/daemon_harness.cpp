@@ -31,26 +31,13 @@ std::string unique_suffix() {
     return std::to_string(::getpid()) + "-" + std::to_string(next++);
 }
 
-}  // namespace
-
-TempDir::TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "dlms2mqtt-e2e-XXXXXX").string();
-    if (!::mkdtemp(templ.data())) throw std::runtime_error("cannot create a temporary folder");
-    path_ = templ;
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-}
-
-namespace {
 sim::KamstrupMeter::Options meter_options() {
     sim::KamstrupMeter::Options o;
     o.meter_number = 12345678;
     o.seed = 7;
     return o;
 }
+
 }  // namespace
 
 MeterFeed::MeterFeed()

@@ -19,6 +19,7 @@
 #include "test/support/mqtt_probe.hpp"
 #include "test/support/process.hpp"
 #include "test/support/pty.hpp"
+#include "test/support/temp_dir.hpp"
 
 namespace daemon_test {
 
@@ -37,20 +38,6 @@ inline const std::string kDiscoveryPrefix = "homeassistant/sensor/dlms2mqtt_1234
 
 inline constexpr auto kWait = 20s;  // for anything the daemon should do "soon"
 
-// A folder of its own under the temp directory, removed at the end.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    std::filesystem::path path_;
-};
-
 // The simulated meter, with its clock moving one push interval per frame.
 class MeterFeed {
 public:
@@ -65,7 +52,7 @@ private:
 
 // Everything but the daemon. The probe subscribes before the daemon starts, so it sees all.
 struct Rig {
-    TempDir dir;
+    testsupport::TempDir dir{"dlms2mqtt-e2e-"};
     test_mqtt::Mosquitto broker;
     testsupport::Pty pty;
     std::unique_ptr<test_mqtt::MqttProbe> probe;
