@@ -160,14 +160,20 @@ struct Meter {
     }
 };
 
-// Pushes until the daemon has opened the pty, connected and published a first state.
-bool warm_up(Meter& meter, testsupport::Pty& pty, Arrivals& arrivals) {
+// Pushes until the daemon has opened the pty, connected and published a first state; empty when
+// it has, else why not.
+std::string warm_up(Meter& meter, testsupport::Pty& pty, Arrivals& arrivals, testsupport::Process& daemon) {
     int arrived = 0;
-    for (int attempt = 0; attempt < 120 && arrived < kWarmUp; ++attempt) {
-        const std::uint32_t counter = meter.push(pty).first;
-        if (arrivals.wait_for(counter, arrived ? 2000ms : 500ms)) ++arrived;
+    try {
+        for (int attempt = 0; attempt < 120 && arrived < kWarmUp && daemon.running(); ++attempt) {
+            const std::uint32_t counter = meter.push(pty).first;
+            if (arrivals.wait_for(counter, arrived ? 2000ms : 500ms)) ++arrived;
+        }
+    } catch (const std::runtime_error& e) {  // the pty is full: the daemon does not read it
+        return e.what();
     }
-    return arrived == kWarmUp;
+    if (!daemon.running()) return "the daemon ended (" + testsupport::describe_exit(*daemon.exit_status()) + ")";
+    return arrived == kWarmUp ? "" : "no state message for the warm-up pushes";
 }
 
 // The daemon reading the pty at `link` and publishing to the broker at `port`, with exactly the
@@ -213,8 +219,8 @@ int measure(const Options& o, const testsupport::TempDir& dir) {
     testsupport::Pty pty(dir / "ttyMeter");
     testsupport::Process daemon(daemon_options(o, dir, pty.link(), broker.port()));
     Meter meter;
-    if (!warm_up(meter, pty, arrivals)) {
-        std::cerr << "latency: no state message for the warm-up pushes; daemon log:\n" << daemon.stdout_text();
+    if (const auto failed = warm_up(meter, pty, arrivals, daemon); !failed.empty()) {
+        std::cerr << "latency: " << failed << "; daemon log:\n" << daemon.stdout_text();
         return 1;
     }
     std::vector<double> ms;
