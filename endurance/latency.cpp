@@ -20,21 +20,16 @@
 //                   few ms: with a meter's 10 s between pushes the ACK has long arrived (try
 //                   --nagle --gap-ms 300: the stalls are gone).
 //   exit 0: every push arrived; 1: a push was lost or the set-up failed; 2: wrong usage
-#include <fcntl.h>
-#include <termios.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <optional>
-#include <sstream>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,8 +37,11 @@
 #include <mqtt/async_client.h>
 #include <nlohmann/json.hpp>
 
-#include "endurance/local_process.hpp"
 #include "simulator/kamstrup_meter.hpp"
+#include "test/support/mosquitto_fixture.hpp"
+#include "test/support/process.hpp"
+#include "test/support/pty.hpp"
+#include "test/support/temp_dir.hpp"
 
 namespace {
 
@@ -54,55 +52,15 @@ constexpr const char* kUsage = "usage: latency PATH/TO/dlms2mqtt [--count N] [--
 constexpr const char* kStateTopic = "dlms2mqtt/12345678/state";  // the simulated meter's number
 constexpr int kWarmUp = 10;
 
-// The master side of a pseudo-terminal; its slave stays open here in raw mode (as a real
-// serial adapter would be) so that the daemon may open it at any time.
-class Pty {
-public:
-    explicit Pty(const std::filesystem::path& link) : link_(link) {
-        master_ = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (master_ < 0 || ::grantpt(master_) != 0 || ::unlockpt(master_) != 0)
-            throw std::runtime_error(std::string("cannot create a pseudo-terminal: ") + std::strerror(errno));
-        const std::string path = ::ptsname(master_);
-        slave_ = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (slave_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
-        termios t{};
-        ::tcgetattr(slave_, &t);
-        ::cfmakeraw(&t);
-        ::tcsetattr(slave_, TCSANOW, &t);
-        if (::symlink(path.c_str(), link.c_str()) != 0)
-            throw std::runtime_error("cannot link " + link.string() + ": " + std::strerror(errno));
-    }
-    ~Pty() {
-        ::unlink(link_.c_str());
-        if (slave_ >= 0) ::close(slave_);
-        if (master_ >= 0) ::close(master_);
-    }
-    Pty(const Pty&) = delete;
-    Pty& operator=(const Pty&) = delete;
-
-    // Writes all but the last byte, then the last byte alone: returns the time just before the
-    // last byte was written (so the measurement starts before the daemon can have the frame).
-    SteadyClock::time_point write_frame(const dlms::Bytes& frame) const {
-        write_all(frame.data(), frame.size() - 1);
-        const auto t0 = SteadyClock::now();
-        write_all(frame.data() + frame.size() - 1, 1);
-        return t0;
-    }
-
-private:
-    void write_all(const std::uint8_t* p, std::size_t n) const {
-        while (n > 0) {
-            const ssize_t w = ::write(master_, p, n);
-            if (w < 0 && errno == EINTR) continue;
-            if (w < 0) throw std::runtime_error(std::string("write to the pty failed: ") + std::strerror(errno));
-            p += w;
-            n -= static_cast<std::size_t>(w);
-        }
-    }
-
-    std::filesystem::path link_;
-    int master_ = -1, slave_ = -1;
-};
+// Writes all but the last byte, then the last byte alone: returns the time just before the last
+// byte was written (so the measurement starts before the daemon can have the frame).
+SteadyClock::time_point write_frame(testsupport::Pty& pty, const dlms::Bytes& frame) {
+    const std::span<const std::uint8_t> bytes(frame);
+    pty.write(bytes.first(bytes.size() - 1));
+    const auto t0 = SteadyClock::now();
+    pty.write(bytes.last(1));
+    return t0;
+}
 
 // The newest state message seen: its frame counter and when its callback started.
 class Arrivals {
@@ -184,13 +142,6 @@ void unsubscribe(mqtt::async_client& client) {
     }
 }
 
-std::string file_text(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 // Nearest-rank percentile of sorted values.
 double percentile(const std::vector<double>& sorted, double p) {
     const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
@@ -202,29 +153,46 @@ struct Meter {
     std::int64_t clock = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 
     // Writes the next push; returns its frame counter and when its last byte was written.
-    std::pair<std::uint32_t, SteadyClock::time_point> push(const Pty& pty) {
+    std::pair<std::uint32_t, SteadyClock::time_point> push(testsupport::Pty& pty) {
         const auto frame = meter.next_frame(sim::local_date_time(clock));
         clock += 10;
-        return {meter.last_counter(), pty.write_frame(frame)};
+        return {meter.last_counter(), write_frame(pty, frame)};
     }
 };
 
-// Pushes until the daemon has opened the pty, connected and published a first state.
-bool warm_up(Meter& meter, const Pty& pty, Arrivals& arrivals) {
+// Pushes until the daemon has opened the pty, connected and published a first state; empty when
+// it has, else why not.
+std::string warm_up(Meter& meter, testsupport::Pty& pty, Arrivals& arrivals, testsupport::Process& daemon) {
     int arrived = 0;
-    for (int attempt = 0; attempt < 120 && arrived < kWarmUp; ++attempt) {
-        const std::uint32_t counter = meter.push(pty).first;
-        if (arrivals.wait_for(counter, arrived ? 2000ms : 500ms)) ++arrived;
+    try {
+        for (int attempt = 0; attempt < 120 && arrived < kWarmUp && daemon.running(); ++attempt) {
+            const std::uint32_t counter = meter.push(pty).first;
+            if (arrivals.wait_for(counter, arrived ? 2000ms : 500ms)) ++arrived;
+        }
+    } catch (const std::runtime_error& e) {  // the pty is full: the daemon does not read it
+        return e.what();
     }
-    return arrived == kWarmUp;
+    if (!daemon.running()) return "the daemon ended (" + testsupport::describe_exit(*daemon.exit_status()) + ")";
+    return arrived == kWarmUp ? "" : "no state message for the warm-up pushes";
 }
 
-// The daemon reading the pty at `dir`/ttyMeter and publishing to the broker at `port`.
-std::vector<std::string> daemon_environment(const std::filesystem::path& dir, int port) {
-    return {"DLMS2MQTT_SERIAL_PORT=" + (dir / "ttyMeter").string(), "DLMS2MQTT_MQTT_HOST=127.0.0.1",
-            "DLMS2MQTT_MQTT_PORT=" + std::to_string(port), "DLMS2MQTT_MQTT_CLIENT_ID=dlms2mqtt-latency",
-            "DLMS2MQTT_METER_ENCRYPTION_KEY=D3400000000000000000000000000064",  // the simulator's demo keys
-            "DLMS2MQTT_METER_AUTHENTICATION_KEY=D3400000000000000000000000000065"};
+// The daemon reading the pty at `link` and publishing to the broker at `port`, with exactly the
+// environment it needs (a developer's own DLMS2MQTT_* variables stay out), stopped by its PID:
+// SIGTERM, then SIGKILL after 5 s.
+testsupport::ProcessOptions daemon_options(const Options& o, const testsupport::TempDir& dir,
+                                           const std::filesystem::path& link, int port) {
+    testsupport::ProcessOptions po;
+    // An empty config file: no /etc/dlms2mqtt/config.yaml of this machine.
+    po.argv = {o.daemon, "run", "--config", dir.write("empty.yaml", "{}\n").string()};
+    po.env = {{"DLMS2MQTT_SERIAL_PORT", link.string()},
+              {"DLMS2MQTT_MQTT_HOST", "127.0.0.1"},
+              {"DLMS2MQTT_MQTT_PORT", std::to_string(port)},
+              {"DLMS2MQTT_MQTT_CLIENT_ID", "dlms2mqtt-latency"},
+              {"DLMS2MQTT_METER_ENCRYPTION_KEY", "D3400000000000000000000000000064"},  // the simulator's demo keys
+              {"DLMS2MQTT_METER_AUTHENTICATION_KEY", "D3400000000000000000000000000065"}};
+    po.stdout_file = po.stderr_file = dir / "daemon.log";
+    po.stop_grace = 5s;
+    return po;
 }
 
 void report(const Options& o, std::vector<double> ms, int lost, const std::string& stopped) {
@@ -242,18 +210,17 @@ void report(const Options& o, std::vector<double> ms, int lost, const std::strin
     std::printf("  goal p99 < 5 ms: %s\n", percentile(ms, 0.99) < 5.0 ? "met" : "NOT met");
 }
 
-int measure(const Options& o, const std::filesystem::path& dir) {
-    endurance::LocalBroker broker(dir, o.nagle ? std::vector<std::string>{}
-                                               : std::vector<std::string>{"set_tcp_nodelay true"});
+int measure(const Options& o, const testsupport::TempDir& dir) {
+    test_mqtt::MosquittoOptions broker_options;
+    if (!o.nagle) broker_options.extra_config = {"set_tcp_nodelay true"};
+    test_mqtt::Mosquitto broker(std::move(broker_options));
     Arrivals arrivals;
     auto subscriber = subscribe(broker.port(), arrivals);
-    Pty pty(dir / "ttyMeter");
-    std::ofstream(dir / "empty.yaml") << "{}\n";  // no /etc/dlms2mqtt/config.yaml of this machine
-    endurance::ChildProcess daemon({o.daemon, "run", "--config", (dir / "empty.yaml").string()},
-                                   daemon_environment(dir, broker.port()), dir / "daemon.log");
+    testsupport::Pty pty(dir / "ttyMeter");
+    testsupport::Process daemon(daemon_options(o, dir, pty.link(), broker.port()));
     Meter meter;
-    if (!warm_up(meter, pty, arrivals)) {
-        std::cerr << "latency: no state message for the warm-up pushes; daemon log:\n" << file_text(dir / "daemon.log");
+    if (const auto failed = warm_up(meter, pty, arrivals, daemon); !failed.empty()) {
+        std::cerr << "latency: " << failed << "; daemon log:\n" << daemon.stdout_text();
         return 1;
     }
     std::vector<double> ms;
@@ -265,8 +232,8 @@ int measure(const Options& o, const std::filesystem::path& dir) {
         std::this_thread::sleep_for(std::chrono::milliseconds(o.gap_ms));
     }
     unsubscribe(*subscriber);
-    report(o, std::move(ms), lost, daemon.stop());
-    if (lost > 0) std::cerr << "latency: " << lost << " pushes lost; daemon log:\n" << file_text(dir / "daemon.log");
+    report(o, std::move(ms), lost, testsupport::describe_exit(daemon.stop(5s)));
+    if (lost > 0) std::cerr << "latency: " << lost << " pushes lost; daemon log:\n" << daemon.stdout_text();
     return lost == 0 ? 0 : 1;
 }
 
@@ -279,8 +246,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        endurance::TempDir dir;
-        return measure(*options, dir.path());
+        const testsupport::TempDir dir("dlms2mqtt-latency-");
+        return measure(*options, dir);
     } catch (const std::exception& e) {
         std::cerr << "latency: " << e.what() << "\n";
         return 1;

@@ -43,7 +43,7 @@ TEST_CASE("a config file over 1 MiB is refused before it is parsed, naming file,
 
 TEST_CASE("a config read from a pipe stops at the limit") {
     TempDir dir;
-    const std::string fifo = dir.path("pipe.yaml");
+    const std::string fifo = (dir / "pipe.yaml").string();
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
     // Exactly one byte more than the limit: the loader reads it all, so the writer never blocks.
     // A jthread: joined even when load_error's REQUIRE throws.

@@ -3,14 +3,14 @@
 // the setting, instead of the broker silently dropping the connection later.
 #include "bridge/config/config.hpp"
 
-#include <stdlib.h>
-
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <variant>
+
+#include "test/support/temp_dir.hpp"
 
 namespace {
 
@@ -44,16 +44,14 @@ TEST_CASE("a topic prefix or client id that is not valid UTF-8 or holds a contro
 }
 
 TEST_CASE("a NUL in a topic prefix or the client id, written as \\0 in the YAML file, names the file, line and setting") {
-    std::string dir = (std::filesystem::temp_directory_path() / "dlms2mqtt-names-XXXXXX").string();
-    REQUIRE(mkdtemp(dir.data()) != nullptr);
-    const std::string file = dir + "/config.yaml";
+    const testsupport::TempDir dir;
+    const std::string file = (dir / "config.yaml").string();
     for (const char* key : {"base_topic", "discovery_prefix", "client_id"}) {
         std::ofstream(file) << "mqtt:\n  " << key << ": \"meter\\0x\"\n";
         const std::string msg = load_error(file);
         CAPTURE(msg);
         CHECK(msg.starts_with(file + ":2: mqtt." + key + ": holds a NUL character (at byte 6); "));
     }
-    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("wildcards stay refused in topic prefixes; UTF-8 names and a client id with + or # are fine") {

@@ -24,7 +24,7 @@ using namespace config_test;
 TEST_CASE("no file, an absent optional file and an empty file all give the defaults") {
     TempDir dir;
     const std::string empty = dir.write("empty.yaml", "");
-    for (const auto& [path, required] : {std::pair<std::string, bool>{"", true}, {dir.path("absent.yaml"), false}, {empty, true}}) {
+    for (const auto& [path, required] : {std::pair<std::string, bool>{"", true}, {(dir / "absent.yaml").string(), false}, {empty, true}}) {
         CAPTURE(path);
         auto result = bridge::load_config(path, required, {});
         REQUIRE(std::holds_alternative<Config>(result));
@@ -70,8 +70,8 @@ TEST_CASE("no file, an absent optional file and an empty file all give the defau
 
 TEST_CASE("a required file that is missing is an error naming the file") {
     TempDir dir;
-    const std::string msg = load_error(dir.path("absent.yaml"));
-    CHECK(msg.starts_with(dir.path("absent.yaml") + ": cannot read it (No such file or directory); "));
+    const std::string msg = load_error((dir / "absent.yaml").string());
+    CHECK(msg.starts_with((dir / "absent.yaml").string() + ": cannot read it (No such file or directory); "));
 }
 
 TEST_CASE("a full file sets every setting") {
@@ -328,8 +328,8 @@ TEST_CASE("secrets can come from files, with the trailing newline dropped") {
     CHECK(c.meter.authentication_key->bytes()[0] == 0xF0);
     CHECK(c.mqtt.password == "s3cret pass ");
 
-    CHECK(load_error("", {{"DLMS2MQTT_MQTT_PASSWORD_FILE", dir.path("absent")}}) ==
-          "DLMS2MQTT_MQTT_PASSWORD_FILE: cannot read " + dir.path("absent") +
+    CHECK(load_error("", {{"DLMS2MQTT_MQTT_PASSWORD_FILE", (dir / "absent").string()}}) ==
+          "DLMS2MQTT_MQTT_PASSWORD_FILE: cannot read " + (dir / "absent").string() +
               " (No such file or directory); mount the secret file there or unset DLMS2MQTT_MQTT_PASSWORD_FILE");
     CHECK(load_error("", {{"DLMS2MQTT_MQTT_PASSWORD_FILE", pw}, {"DLMS2MQTT_MQTT_PASSWORD", "x"}}) ==
           "DLMS2MQTT_MQTT_PASSWORD_FILE: set together with DLMS2MQTT_MQTT_PASSWORD; keep only one of the two");

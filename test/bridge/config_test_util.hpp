@@ -17,6 +17,7 @@
 #include <variant>
 
 #include "bridge/config/config.hpp"
+#include "test/support/temp_dir.hpp"
 
 namespace config_test {
 
@@ -28,32 +29,8 @@ inline constexpr const char* kKeyHex = "000102030405060708090A0B0C0D0E0F";
 inline constexpr std::array<std::uint8_t, 16> kKeyBytes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 inline constexpr const char* kOtherKeyHex = "F0E1D2C3B4A5968778695A4B3C2D1E0F";
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "dlms2mqtt-config-XXXXXX").string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    // Writes `text` to <dir>/<name> with mode 600 and returns its path.
-    std::string write(const std::string& name, const std::string& text, mode_t mode = 0600) const {
-        const std::string file = (path_ / name).string();
-        std::ofstream(file, std::ios::binary) << text;
-        REQUIRE(chmod(file.c_str(), mode) == 0);
-        return file;
-    }
-    std::string path(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-    std::filesystem::path path_;
-};
+// Config and secret files are written to a private folder (test/support/temp_dir.hpp).
+using testsupport::TempDir;
 
 inline Config load_ok(const std::string& path, const Environment& env = {}) {
     auto result = bridge::load_config(path, true, env);

@@ -39,7 +39,7 @@ void take(CsvSink& sink, const dlms::Push& push, std::chrono::system_clock::time
 }
 
 std::string file_of(const TempDir& dir, const char* date) {
-    return dir.path() + "/" + kSerial + "-" + date + ".csv";
+    return (dir / (std::string(kSerial) + "-" + date + ".csv")).string();
 }
 
 dlms::Push full_push(std::int64_t energy_10wh, std::int64_t p14, std::int64_t l1, std::int64_t volt) {
@@ -323,7 +323,7 @@ TEST_CASE("outputs: a real Kamstrup capture makes a well-formed CSV row and lega
     CsvSink sink(options(dir.path()));
     const auto when = local_time(2024, 6, 10, 12, 0, 0);
     take(sink, *push, when);
-    const auto lines = lines_of(read_file(dir.path() + "/" + push->meter_serial() + "-2024-06-10.csv"));
+    const auto lines = lines_of(read_file((dir / (push->meter_serial() + "-2024-06-10.csv")).string()));
     REQUIRE(lines.size() == 2);
     const auto header = split(lines[0], ',');
     const auto row = split(lines[1], ',');

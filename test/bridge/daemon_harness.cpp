@@ -31,26 +31,13 @@ std::string unique_suffix() {
     return std::to_string(::getpid()) + "-" + std::to_string(next++);
 }
 
-}  // namespace
-
-TempDir::TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "dlms2mqtt-e2e-XXXXXX").string();
-    if (!::mkdtemp(templ.data())) throw std::runtime_error("cannot create a temporary folder");
-    path_ = templ;
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-}
-
-namespace {
 sim::KamstrupMeter::Options meter_options() {
     sim::KamstrupMeter::Options o;
     o.meter_number = 12345678;
     o.seed = 7;
     return o;
 }
+
 }  // namespace
 
 MeterFeed::MeterFeed()
@@ -117,6 +104,13 @@ std::optional<int> Daemon::terminate(std::chrono::milliseconds timeout) {
     return process_->wait_for(timeout);
 }
 
+void Daemon::terminate_expect_exit(std::chrono::milliseconds timeout) {
+    const auto rc = terminate(timeout);
+    REQUIRE(rc.has_value());
+    CHECK(*rc == 0);
+    check_no_key_material();
+}
+
 void Daemon::check_no_key_material() const {
     const std::string out = lower(log() + process_->stdout_text());
     for (const auto& key : keys_) {
@@ -128,11 +122,14 @@ void Daemon::check_no_key_material() const {
 void require_bridge_online(Rig& rig) { REQUIRE(rig.probe->wait_for_topic(kStatusTopic, "online", kWait)); }
 
 void stop_cleanly(Rig& rig, Daemon& daemon) {
-    const auto rc = daemon.terminate();
-    REQUIRE(rc.has_value());
-    CHECK(*rc == 0);
+    daemon.terminate_expect_exit(kWait);
     CHECK(rig.probe->wait_for_topic(kStatusTopic, "offline", kWait));
-    daemon.check_no_key_material();
+}
+
+void stop_with_broker_hung(Rig& rig, Daemon& daemon) {
+    // Rig's destructor resumes the broker too, should the daemon not exit in time.
+    daemon.terminate_expect_exit(5s);
+    rig.broker.resume();
 }
 
 sim::Bytes noise(std::mt19937& rng) {

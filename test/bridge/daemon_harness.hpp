@@ -19,6 +19,7 @@
 #include "test/support/mqtt_probe.hpp"
 #include "test/support/process.hpp"
 #include "test/support/pty.hpp"
+#include "test/support/temp_dir.hpp"
 
 namespace daemon_test {
 
@@ -37,20 +38,6 @@ inline const std::string kDiscoveryPrefix = "homeassistant/sensor/dlms2mqtt_1234
 
 inline constexpr auto kWait = 20s;  // for anything the daemon should do "soon"
 
-// A folder of its own under the temp directory, removed at the end.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    std::filesystem::path path_;
-};
-
 // The simulated meter, with its clock moving one push interval per frame.
 class MeterFeed {
 public:
@@ -65,7 +52,7 @@ private:
 
 // Everything but the daemon. The probe subscribes before the daemon starts, so it sees all.
 struct Rig {
-    TempDir dir;
+    testsupport::TempDir dir{"dlms2mqtt-e2e-"};
     test_mqtt::Mosquitto broker;
     testsupport::Pty pty;
     std::unique_ptr<test_mqtt::MqttProbe> probe;
@@ -90,6 +77,8 @@ public:
     bool wait_for_log(const std::string& needle, std::chrono::milliseconds timeout = kWait) const;
     // SIGTERM and wait; the exit status, nullopt when it did not exit within `timeout`.
     std::optional<int> terminate(std::chrono::milliseconds timeout = kWait);
+    // SIGTERM; requires the exit within `timeout`, checks exit status 0 and that no key leaked.
+    void terminate_expect_exit(std::chrono::milliseconds timeout);
     // Checks that no key given to the daemon appears in what it wrote.
     void check_no_key_material() const;
 
@@ -100,9 +89,12 @@ private:
 
 // Waits until the daemon has said "online" on its status topic: connected, ready for pushes.
 void require_bridge_online(Rig& rig);
-// SIGTERM, exit 0, and its last word ("offline") received, so no message is still on its way;
-// then checks that no key leaked into its output.
+// SIGTERM, exit 0, no key leaked into its output, and its last word ("offline") received, so no
+// message is still on its way.
 void stop_cleanly(Rig& rig, Daemon& daemon);
+// SIGTERM while the broker is paused (hung): the daemon must not wait for it, and exits 0 within
+// 5 s. The broker is resumed afterwards.
+void stop_with_broker_hung(Rig& rig, Daemon& daemon);
 
 // Bytes the meter's line might pick up: random, with 7E (HDLC flag) and 68 (M-Bus start) among
 // them so the framer has to reject false starts.

@@ -2,7 +2,6 @@
 // a capture replayed as fast as it goes.
 #include <algorithm>
 #include <atomic>
-#include <csignal>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -224,13 +223,7 @@ TEST_CASE("SIGTERM during run --replay --fast into a hung broker: the daemon exi
     rig.broker.pause();
     std::this_thread::sleep_for(1s);  // the replay is now waiting on the broker
     REQUIRE(daemon.process().running());
-
-    daemon.process().signal(SIGTERM);
-    const auto rc = daemon.process().wait_for(5s);
-    rig.broker.resume();
-    REQUIRE(rc.has_value());
-    CHECK(*rc == 0);
-    daemon.check_no_key_material();
+    stop_with_broker_hung(rig, daemon);
 }
 
 }  // namespace daemon_test

@@ -1,6 +1,5 @@
 // `dlms2mqtt run` end to end, on a good line: the meter's pace, noise, a damaged frame, keys
 // swapped or wrong, and a clean stop on SIGTERM.
-#include <csignal>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -87,14 +86,10 @@ TEST_CASE("SIGTERM: offline is published retained and the daemon exits 0 at once
     rig.pty.write(meter.next_frame());
     REQUIRE(rig.probe->wait_for_topic(kStateTopic, std::nullopt, kWait));
 
-    daemon.process().signal(SIGTERM);
-    const auto rc = daemon.process().wait_for(2s);
-    REQUIRE(rc.has_value());  // it has exited: a service manager need not wait for it
-    CHECK(*rc == 0);
+    daemon.terminate_expect_exit(2s);  // it has exited at once: a service manager need not wait for it
     const auto offline = rig.probe->wait_for_topic(kStatusTopic, "offline", kWait);
     REQUIRE(offline);
     CHECK(offline->retained);
-    daemon.check_no_key_material();
 
     // A client arriving later is told the bridge is gone.
     test_mqtt::MqttProbe late(rig.broker.port(), kStatusTopic);
@@ -137,12 +132,7 @@ TEST_CASE("SIGTERM while the broker hangs: the daemon reading the serial port ex
     rig.broker.pause();
     for (int i = 0; i < 3; ++i) rig.pty.write(meter.next_frame());
     std::this_thread::sleep_for(1s);  // read, decoded and handed to the client
-    daemon.process().signal(SIGTERM);
-    const auto rc = daemon.process().wait_for(5s);
-    rig.broker.resume();
-    REQUIRE(rc.has_value());
-    CHECK(*rc == 0);
-    daemon.check_no_key_material();
+    stop_with_broker_hung(rig, daemon);
 }
 
 }  // namespace daemon_test

@@ -1,14 +1,7 @@
 # The whole daemon end to end: `dlms2mqtt run` as a child process, a real mosquitto on loopback
 # and a pseudo-terminal as the meter's serial line. Slow (tens of seconds): every test case is
 # labelled "daemon_tests" and "integration"; `ctest -LE integration` leaves them out.
-if(TARGET dlms2mqtt AND TARGET test_mqtt_support)
-  add_library(test_process_support STATIC
-    ${CMAKE_CURRENT_SOURCE_DIR}/support/pty.cpp
-    ${CMAKE_CURRENT_SOURCE_DIR}/support/process.cpp
-    ${CMAKE_CURRENT_SOURCE_DIR}/support/tcp_server.cpp
-  )
-  target_include_directories(test_process_support PUBLIC ${PROJECT_SOURCE_DIR})
-
+if(TARGET dlms2mqtt)
   dlms2mqtt_test(daemon_tests
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_harness.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_test.cpp
@@ -17,7 +10,7 @@ if(TARGET dlms2mqtt AND TARGET test_mqtt_support)
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_network_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_tls_test.cpp
   )
-  target_link_libraries(daemon_tests PRIVATE test_process_support test_mqtt_support PahoMqttCpp::paho-mqttpp3)
+  target_link_libraries(daemon_tests PRIVATE test_tools)
   target_compile_definitions(daemon_tests PRIVATE DLMS2MQTT_EXE="$<TARGET_FILE:dlms2mqtt>")
   add_dependencies(daemon_tests dlms2mqtt)
 

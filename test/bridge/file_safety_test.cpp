@@ -58,16 +58,16 @@ TEST_CASE("csv: a planted link is never followed, at start-up nor for today's fi
     use_copenhagen_time();
     TempDir dir, outside;
     // Yesterday's name, pointing at a file with a torn last line: the start-up repair would cut it.
-    const std::string torn_target = outside.path() + "/precious.log";
+    const std::string torn_target = (outside / "precious.log").string();
     const std::string torn_text = "line one\nline two\nhalf a li";
     write_file(torn_target, torn_text);
-    const std::string yesterday = dir.path() + "/" + kSerial + "-2024-06-09.csv";
+    const std::string yesterday = (dir / (std::string(kSerial) + "-2024-06-09.csv")).string();
     REQUIRE(::symlink(torn_target.c_str(), yesterday.c_str()) == 0);
     // Today's name, pointing at a complete file: pushes would be appended to it.
-    const std::string target = outside.path() + "/passwd-like";
+    const std::string target = (outside / "passwd-like").string();
     const std::string text = "root:x:0:0\n";
     write_file(target, text);
-    const std::string today = dir.path() + "/" + kSerial + "-2024-06-10.csv";
+    const std::string today = (dir / (std::string(kSerial) + "-2024-06-10.csv")).string();
     REQUIRE(::symlink(target.c_str(), today.c_str()) == 0);
 
     Warnings warnings;
@@ -89,7 +89,7 @@ TEST_CASE("csv: a planted link is never followed, at start-up nor for today's fi
 TEST_CASE("csv: a FIFO under today's name is refused, not waited on") {
     use_copenhagen_time();
     TempDir dir;
-    const std::string today = dir.path() + "/" + kSerial + "-2024-06-10.csv";
+    const std::string today = (dir / (std::string(kSerial) + "-2024-06-10.csv")).string();
     REQUIRE(::mkfifo(today.c_str(), 0666) == 0);
     Warnings warnings;
     bridge::CsvSink sink(csv_options(dir.path()), nullptr, warnings.fn());
@@ -103,14 +103,14 @@ TEST_CASE("csv: files 0640 and folders 0750, whatever the umask") {
     for (const mode_t mask : {mode_t{000}, mode_t{077}}) {
         CAPTURE(mask);
         TempDir dir;
-        const std::string folder = dir.path() + "/csv/daily";
+        const std::string folder = (dir / "csv/daily").string();
         {
             Umask umask(mask);
             bridge::CsvSink sink(csv_options(folder));
             sink.take(bridge::Delivery{energy_push(100000, 1), no_stats(), local_time(2024, 6, 10, 8, 0, 0)});
             REQUIRE(sink.counters().rows_written == 1);
         }
-        CHECK(mode_of(dir.path() + "/csv") == 0750);
+        CHECK(mode_of((dir / "csv").string()) == 0750);
         CHECK(mode_of(folder) == 0750);
         CHECK(mode_of(folder + "/" + kSerial + "-2024-06-10.csv") == 0640);
         CHECK(mode_of(dir.path()) == 0700);  // a folder that existed is left as it was
@@ -123,15 +123,15 @@ TEST_CASE("record: a new file is 0640, a link or a device is refused and named")
     {
         Umask umask(000);
         bridge::RecordFile record(warnings.fn());
-        REQUIRE(record.open(dir.path() + "/capture.bin"));
+        REQUIRE(record.open((dir / "capture.bin").string()));
         record.write(kBytes);
     }
-    CHECK(mode_of(dir.path() + "/capture.bin") == 0640);
-    CHECK(read_file(dir.path() + "/capture.bin") == "~raw serial bytes~");
+    CHECK(mode_of((dir / "capture.bin").string()) == 0640);
+    CHECK(read_file((dir / "capture.bin").string()) == "~raw serial bytes~");
 
-    const std::string target = outside.path() + "/target";
+    const std::string target = (outside / "target").string();
     write_file(target, "keep\n");
-    const std::string link = dir.path() + "/link.bin";
+    const std::string link = (dir / "link.bin").string();
     REQUIRE(::symlink(target.c_str(), link.c_str()) == 0);
     bridge::RecordFile record(warnings.fn());
     CHECK_FALSE(record.open(link));
@@ -151,7 +151,7 @@ TEST_CASE("record: a full disk is logged, rate-limited, and recording resumes wh
     }
     Warnings warnings;
     bridge::RecordFile record(warnings.fn());
-    const std::string path = dir.path() + "/capture.bin";
+    const std::string path = (dir / "capture.bin").string();
     REQUIRE(record.open(path));
     record.write(kBytes);
     const std::string filler = fill_disk(dir.path());

@@ -1,5 +1,5 @@
 // Shared by the UDP and CSV sink tests: pushes built by hand, local times in Copenhagen, a
-// temporary folder.
+// temporary folder (test/support/temp_dir.hpp).
 #pragma once
 
 #include <fcntl.h>
@@ -23,6 +23,7 @@
 
 #include "bridge/outputs/sink.hpp"
 #include "decoder/push.hpp"
+#include "test/support/temp_dir.hpp"
 
 namespace outputs_test {
 
@@ -84,24 +85,7 @@ inline const dlms::DecodeStats& no_stats() {
     return stats;
 }
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "dlms2mqtt-outputs-XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using testsupport::TempDir;
 
 // A tiny tmpfs mounted over a folder, for a full disk; unmounted by the destructor. Mounting
 // needs root (or a user namespace): `error` says why when it could not, and the test skips.

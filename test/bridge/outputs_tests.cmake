@@ -5,4 +5,4 @@ dlms2mqtt_test(outputs_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/bridge/energy_guard_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/bridge/file_safety_test.cpp
 )
-target_link_libraries(outputs_tests PRIVATE dlms_bridge_outputs)
+target_link_libraries(outputs_tests PRIVATE dlms_bridge_outputs test_tools)

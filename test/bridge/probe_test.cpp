@@ -1,18 +1,13 @@
 // `dlms2mqtt probe` against a pseudo-terminal: the test plays the meter on the master side and
 // reads what the probe tells a first-time user. Each probe listens for 2-3 s at most.
-#include <fcntl.h>
-#include <stdlib.h>
 #include <termios.h>
-#include <unistd.h>
 
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <chrono>
 #include <ctime>
-#include <filesystem>
 #include <functional>
-#include <fstream>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -23,7 +18,9 @@
 #include "bridge/commands/commands.hpp"
 #include "decoder/bytes.hpp"
 #include "simulator/kamstrup_meter.hpp"
+#include "test/support/pty.hpp"
 #include "test/support/tcp_server.hpp"
+#include "test/support/temp_dir.hpp"
 
 namespace {
 
@@ -32,51 +29,9 @@ constexpr const char* kAk = "D3400000000000000000000000000065";
 constexpr const char* kWrongEk = "00112233445566778899AABBCCDDEEFF";
 constexpr const char* kWrongAk = "FFEEDDCCBBAA99887766554433221100";
 
-// A pty pair whose slave side stays open here in raw mode, so bytes written to the master wait
-// for the probe whenever it opens (and reopens) the slave.
-class Pty {
-public:
-    Pty() {
-        master_ = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-        REQUIRE(master_ >= 0);
-        REQUIRE(grantpt(master_) == 0);
-        REQUIRE(unlockpt(master_) == 0);
-        path_ = ptsname(master_);
-        slave_ = ::open(path_.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
-        REQUIRE(slave_ >= 0);
-        termios t{};
-        REQUIRE(tcgetattr(slave_, &t) == 0);
-        cfmakeraw(&t);
-        REQUIRE(tcsetattr(slave_, TCSANOW, &t) == 0);
-        // A full buffer must never block the feeding thread once the probe has stopped reading.
-        fcntl(master_, F_SETFL, fcntl(master_, F_GETFL) | O_NONBLOCK);
-    }
-    ~Pty() {
-        ::close(slave_);
-        ::close(master_);
-    }
-    Pty(const Pty&) = delete;
-    Pty& operator=(const Pty&) = delete;
-
-    const std::string& path() const { return path_; }
-    // The line speed the probe has set on the slave side: a pty keeps it, without using it.
-    speed_t speed() const {
-        termios t{};
-        return tcgetattr(slave_, &t) == 0 ? cfgetispeed(&t) : B0;
-    }
-    void write(const dlms::Bytes& bytes) const {
-        std::size_t done = 0;
-        while (done < bytes.size()) {
-            const ssize_t n = ::write(master_, bytes.data() + done, bytes.size() - done);
-            if (n <= 0) return;  // buffer full: the probe is not reading any more
-            done += static_cast<std::size_t>(n);
-        }
-    }
-
-private:
-    int master_ = -1, slave_ = -1;
-    std::string path_;
-};
+// The meter's line: bytes written to the master wait for the probe whenever it opens (and reopens)
+// the slave, which the pty keeps open itself.
+using testsupport::Pty;
 
 // Calls `step` with a pause between, until it returns false or the feeder is destroyed.
 class Feeder {
@@ -86,10 +41,10 @@ public:
               while (!stop_ && step()) std::this_thread::sleep_for(pause);
           }) {}
     // Writes the chunks one after the other.
-    Feeder(const Pty& pty, std::vector<dlms::Bytes> chunks, std::chrono::milliseconds pause)
+    Feeder(Pty& pty, std::vector<dlms::Bytes> chunks, std::chrono::milliseconds pause)
         : Feeder([&pty, chunks = std::move(chunks), i = std::size_t{0}]() mutable {
               if (i == chunks.size()) return false;
-              pty.write(chunks[i++]);
+              pty.try_write(chunks[i++]);  // a full buffer: the probe is not reading any more
               return true;
           }, pause) {}
     ~Feeder() {
@@ -104,35 +59,17 @@ private:
     std::thread thread_;
 };
 
-// A config file with nothing in it but the line settings, so a config on the machine running
-// the tests plays no part.
-class ConfigFile {
-public:
-    ConfigFile() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "dlms2mqtt-probe-XXXXXX").string();
-        const int fd = mkstemp(pattern.data());
-        REQUIRE(fd >= 0);
-        ::close(fd);
-        path_ = pattern;
-        std::ofstream(path_) << "serial:\n  baud: 2400\n  parity: none\n";
-    }
-    ~ConfigFile() { std::filesystem::remove(path_); }
-    ConfigFile(const ConfigFile&) = delete;
-    ConfigFile& operator=(const ConfigFile&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
-
 struct ProbeRun {
     int code = -1;
     std::string out;
 };
 
 ProbeRun probe(const std::string& port, std::vector<std::string> extra) {
-    const ConfigFile config;
-    std::vector<std::string> args = {"--port", port, "--config", config.path()};
+    // A config file with nothing in it but the line settings, so a config on the machine running
+    // the tests plays no part.
+    const testsupport::TempDir dir("dlms2mqtt-probe-");
+    const auto config = dir.write("config.yaml", "serial:\n  baud: 2400\n  parity: none\n");
+    std::vector<std::string> args = {"--port", port, "--config", config.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     std::ostringstream captured;
     auto* old = std::cout.rdbuf(captured.rdbuf());
@@ -144,7 +81,7 @@ ProbeRun probe(const std::string& port, std::vector<std::string> extra) {
     return run;
 }
 
-ProbeRun probe(const Pty& pty, std::vector<std::string> extra) { return probe(pty.path(), std::move(extra)); }
+ProbeRun probe(const Pty& pty, std::vector<std::string> extra) { return probe(pty.slave_path(), std::move(extra)); }
 
 struct Pushes {
     std::vector<dlms::Bytes> frames;
@@ -184,7 +121,7 @@ void check_no_key_printed(const std::string& out) {
 }  // namespace
 
 TEST_CASE("probe: nothing on the line says no data and how to wire the meter") {
-    const Pty pty;
+    Pty pty;
     const auto run = probe(pty, {"--seconds", "2", "--ek", kEk, "--ak", kAk});
     CHECK(run.code == 1);
     CHECK(run.out.find("no data: check wiring: CCC pin 5 to Pi pin 10 (RX), pin 6 to GND") != std::string::npos);
@@ -192,7 +129,7 @@ TEST_CASE("probe: nothing on the line says no data and how to wire the meter") {
 }
 
 TEST_CASE("probe: encrypted pushes with the right keys show the first push's values") {
-    const Pty pty;
+    Pty pty;
     const auto pushes = kamstrup_pushes(0x30, 10);
     const Feeder feeder(pty, pushes.frames, std::chrono::milliseconds(200));
     const auto run = probe(pty, {"--seconds", "3", "--ek", kEk, "--ak", kAk});
@@ -210,7 +147,7 @@ TEST_CASE("probe: encrypted pushes with the right keys show the first push's val
 }
 
 TEST_CASE("probe: swapped keys are named as swapped, and the push still decodes") {
-    const Pty pty;
+    Pty pty;
     const Feeder feeder(pty, kamstrup_pushes(0x30, 10).frames, std::chrono::milliseconds(200));
     const auto run = probe(pty, {"--seconds", "3", "--ek", kAk, "--ak", kEk});
     CHECK(run.code == 0);
@@ -221,7 +158,7 @@ TEST_CASE("probe: swapped keys are named as swapped, and the push still decodes"
 }
 
 TEST_CASE("probe: wrong keys are named as wrong, with the meter that sent the frames") {
-    const Pty pty;
+    Pty pty;
     const Feeder feeder(pty, kamstrup_pushes(0x30, 10).frames, std::chrono::milliseconds(200));
     const auto run = probe(pty, {"--seconds", "3", "--ek", kWrongEk, "--ak", kWrongAk});
     CHECK(run.code == 1);
@@ -232,7 +169,7 @@ TEST_CASE("probe: wrong keys are named as wrong, with the meter that sent the fr
 }
 
 TEST_CASE("probe: encrypted pushes and no keys ask for the utility's keys") {
-    const Pty pty;
+    Pty pty;
     const Feeder feeder(pty, kamstrup_pushes(0x30, 10).frames, std::chrono::milliseconds(200));
     const auto run = probe(pty, {"--seconds", "3"});
     CHECK(run.code == 1);
@@ -241,7 +178,7 @@ TEST_CASE("probe: encrypted pushes and no keys ask for the utility's keys") {
 }
 
 TEST_CASE("probe: unencrypted pushes need no keys and show their values") {
-    const Pty pty;
+    Pty pty;
     const Feeder feeder(pty, kamstrup_pushes(0, 10).frames, std::chrono::milliseconds(200));
     const auto run = probe(pty, {"--seconds", "3"});
     CHECK(run.code == 0);
@@ -250,7 +187,7 @@ TEST_CASE("probe: unencrypted pushes need no keys and show their values") {
 }
 
 TEST_CASE("probe: noise without frames tries 2400/9600 8N1/8E1 and says no setting gives a frame") {
-    const Pty pty;
+    Pty pty;
     const Feeder feeder(pty, noise(200), std::chrono::milliseconds(40));
     const auto run = probe(pty, {"--seconds", "3", "--ek", kEk, "--ak", kAk});
     CHECK(run.code == 1);
@@ -263,14 +200,14 @@ TEST_CASE("probe: noise without frames tries 2400/9600 8N1/8E1 and says no setti
 }
 
 TEST_CASE("probe: a meter at 9600 baud is found when 2400 is configured, and the setting is named") {
-    const Pty pty;
+    Pty pty;
     // Plays a meter sending at 9600 baud: a receiver at any other speed gets noise instead.
     const auto pushes = kamstrup_pushes(0x30, 30);
     const auto garbage = noise(30);
     std::size_t next = 0;
     const Feeder feeder([&] {
         if (next == pushes.frames.size()) return false;
-        pty.write(pty.speed() == B9600 ? pushes.frames[next] : garbage[next]);
+        pty.try_write(pty.speed() == B9600 ? pushes.frames[next] : garbage[next]);
         ++next;
         return true;
     }, std::chrono::milliseconds(100));
@@ -284,7 +221,7 @@ TEST_CASE("probe: a meter at 9600 baud is found when 2400 is configured, and the
 }
 
 TEST_CASE("probe: wrong usage exits 2") {
-    const Pty pty;
+    Pty pty;
     CHECK(probe(pty, {"--seconds", "0"}).code == 2);
     CHECK(probe(pty, {"--seconds", "ten"}).code == 2);
     CHECK(probe(pty, {"--ek", "1234"}).code == 2);
@@ -311,7 +248,7 @@ TEST_CASE("probe: a network serial server is read as it is, without guessing a b
 }
 
 TEST_CASE("probe: a DSMR/P1 text telegram is named as such, not blamed on the wiring") {
-    const Pty pty;
+    Pty pty;
     const std::string telegram =
         "/ISK5\\2M550E-1011\r\n\r\n1-3:0.2.8(50)\r\n0-0:1.0.0(261130120000W)\r\n"
         "1-0:1.8.1(001234.567*kWh)\r\n1-0:32.7.0(229.0*V)\r\n!1A2B\r\n";

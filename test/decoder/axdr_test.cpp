@@ -10,6 +10,8 @@
 #include "test/decoder/decode_helpers.hpp"
 
 using namespace dlms;
+using testsupport::decode_body;
+using testsupport::get;
 
 namespace {
 
@@ -52,21 +54,6 @@ DateTime when() {
     t.deviation = -60;
     t.clock_status = 0x80;
     return t;
-}
-
-Push decode_body(const Bytes& body, DecoderOptions options = {}) {
-    Decoder d(std::move(options));
-    testsupport::Outcome o;
-    d.decode_apdu(sim::data_notification(1, std::nullopt, body), testsupport::collect(o));
-    REQUIRE(o.errors.empty());
-    REQUIRE(o.pushes.size() == 1);
-    return o.pushes[0];
-}
-
-const Reading& get(const Push& p, std::string_view key) {
-    const Reading* r = p.find(key);
-    REQUIRE_MESSAGE(r, key);
-    return *r;
 }
 
 constexpr Obis kam(std::uint8_t c, std::uint8_t d, std::uint8_t e = 0) { return Obis(1, 1, c, d, e); }

@@ -13,34 +13,11 @@ using namespace dlms;
 
 namespace {
 
-const std::array<std::uint8_t, 16> kEk = {0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87,
-                                          0x98, 0xA9, 0xBA, 0xCB, 0xDC, 0xED, 0xFE, 0x0F};
-const std::array<std::uint8_t, 16> kAk = {0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xC7,
-                                          0xC8, 0xC9, 0xCA, 0xCB, 0xCC, 0xCD, 0xCE, 0xCF};
-constexpr std::array<std::uint8_t, 8> kTitle = {'K', 'A', 'M', 'E', 0x01, 0xA4, 0xDC, 0x52};
+using testsupport::ciphered_energy;
+using testsupport::energy_notification;
+using testsupport::with_test_keys;
 
-// A plain data-notification whose energy value identifies it: list id + one OBIS/value pair.
-Bytes notification(std::uint32_t energy) {
-    sim::AxdrWriter w;
-    w.structure(3).visible_string("Kamstrup_V0001").obis(Obis(1, 1, 1, 8, 0)).u32(energy);
-    return sim::data_notification(energy, std::nullopt, w.bytes());
-}
-
-Bytes plain_hdlc(std::uint32_t energy) { return sim::concat(sim::hdlc_frames(notification(energy))); }
-
-Bytes ciphered(std::uint32_t energy, std::uint32_t counter) {
-    const EncryptionKey ek(kEk);
-    const AuthenticationKey ak(kAk);
-    return sim::glo_cipher(notification(energy), kTitle, counter, 0x30, ek, &ak);
-}
-
-DecoderOptions with_keys(bool bare_apdus = false) {
-    DecoderOptions o;
-    o.keys.encryption = EncryptionKey(kEk);
-    o.keys.authentication = AuthenticationKey(kAk);
-    o.bare_apdus = bare_apdus;
-    return o;
-}
+Bytes plain_hdlc(std::uint32_t energy) { return sim::concat(sim::hdlc_frames(energy_notification(energy))); }
 
 // Rewrites the FCS of an HDLC frame after a deliberate change inside it.
 Bytes with_fcs(Bytes f) {
@@ -87,8 +64,8 @@ testsupport::Outcome feed_chunked(Decoder& d, const Bytes& stream, std::size_t c
 
 // Several frames of different kinds and sizes, some with 7E and 68 inside.
 std::vector<Bytes> mixed_frames() {
-    return {plain_hdlc(1000), sim::concat(sim::hdlc_frames(ciphered(2000, 7))), plain_hdlc(0x7E7E7E7E),
-            sim::concat(sim::mbus_frames(notification(0x68686868))), plain_hdlc(5000)};
+    return {plain_hdlc(1000), sim::concat(sim::hdlc_frames(ciphered_energy(2000, 7))), plain_hdlc(0x7E7E7E7E),
+            sim::concat(sim::mbus_frames(energy_notification(0x68686868))), plain_hdlc(5000)};
 }
 
 // Noise from a fixed seed, rich in flag and M-Bus start bytes. It holds no 7E 7E and never starts
@@ -181,7 +158,7 @@ TEST_CASE("framing: parse_hdlc accepts a built frame and rejects each kind of da
 }
 
 TEST_CASE("framing: parse_mbus accepts a built frame and rejects a bad checksum or length") {
-    const Bytes apdu = notification(42);
+    const Bytes apdu = energy_notification(42);
     const auto frames = sim::mbus_frames(apdu);
     REQUIRE(frames.size() == 1);
     const Bytes& f = frames[0];
@@ -322,15 +299,15 @@ TEST_CASE("framing: 7E inside the ciphertext does not cut the frame") {
     Bytes frame;
     auto has_inner_flag = [](const Bytes& f) { return std::find(f.begin() + 1, f.end() - 1, 0x7E) != f.end() - 1; };
     for (; counter < 1000; ++counter) {
-        frame = sim::concat(sim::hdlc_frames(ciphered(123456, counter)));
+        frame = sim::concat(sim::hdlc_frames(ciphered_energy(123456, counter)));
         if (has_inner_flag(frame)) break;
     }
     REQUIRE(has_inner_flag(frame));
     // The frame after it is encrypted too: with keys configured a push in clear is refused.
-    const Bytes stream = sim::concat({frame, sim::concat(sim::hdlc_frames(ciphered(9, counter + 1)))});
+    const Bytes stream = sim::concat({frame, sim::concat(sim::hdlc_frames(ciphered_energy(9, counter + 1)))});
     for (std::size_t chunk : {std::size_t{1}, stream.size()}) {
         CAPTURE(chunk);
-        Decoder d(with_keys());
+        Decoder d(with_test_keys());
         auto o = feed_chunked(d, stream, chunk);
         CHECK(energies(o) == std::vector<std::uint64_t>{123456, 9});
         CHECK(o.errors.empty());
@@ -353,10 +330,10 @@ TEST_CASE("framing: 7E 7E flag pairs between frames are neither garbage nor fram
 }
 
 TEST_CASE("framing: a segmented HDLC sequence is reassembled into one push") {
-    const Bytes apdu = ciphered(777, 3);
+    const Bytes apdu = ciphered_energy(777, 3);
     const auto frames = sim::hdlc_frames(apdu, 16);
     REQUIRE(frames.size() > 3);
-    Decoder d(with_keys());
+    Decoder d(with_test_keys());
     testsupport::Outcome o;
     for (std::size_t i = 0; i < frames.size(); ++i) {
         d.feed(frames[i], testsupport::collect(o));
@@ -370,25 +347,25 @@ TEST_CASE("framing: a segmented HDLC sequence is reassembled into one push") {
 TEST_CASE("framing: M-Bus long frames, single and segmented") {
     SUBCASE("single") {
         Decoder d;
-        auto o = testsupport::feed(d, sim::concat(sim::mbus_frames(notification(5))));
+        auto o = testsupport::feed(d, sim::concat(sim::mbus_frames(energy_notification(5))));
         CHECK(energies(o) == std::vector<std::uint64_t>{5});
         CHECK(o.errors.empty());
     }
     SUBCASE("segmented, ciphered") {
-        const auto frames = sim::mbus_frames(ciphered(6, 1), 20);
+        const auto frames = sim::mbus_frames(ciphered_energy(6, 1), 20);
         REQUIRE(frames.size() > 2);
-        Decoder d(with_keys());
+        Decoder d(with_test_keys());
         auto o = testsupport::feed(d, sim::concat(frames));
         CHECK(energies(o) == std::vector<std::uint64_t>{6});
         CHECK(o.errors.empty());
         CHECK(d.stats().frames == frames.size());
     }
     SUBCASE("a lost segment is an error, the next sequence decodes") {
-        auto frames = sim::mbus_frames(notification(7), 10);
+        auto frames = sim::mbus_frames(energy_notification(7), 10);
         REQUIRE(frames.size() >= 3);
         frames.erase(frames.begin() + 1);
         Bytes stream = sim::concat(frames);
-        const Bytes next = sim::concat(sim::mbus_frames(notification(8), 10));
+        const Bytes next = sim::concat(sim::mbus_frames(energy_notification(8), 10));
         stream.insert(stream.end(), next.begin(), next.end());
         Decoder d;
         auto o = testsupport::feed(d, stream);
@@ -400,9 +377,9 @@ TEST_CASE("framing: M-Bus long frames, single and segmented") {
 }
 
 TEST_CASE("framing: an M-Bus frame with a bad checksum is dropped, the next one decodes") {
-    Bytes bad = sim::concat(sim::mbus_frames(notification(1)));
+    Bytes bad = sim::concat(sim::mbus_frames(energy_notification(1)));
     bad[bad.size() - 2] ^= 0x04;
-    const Bytes good = sim::concat(sim::mbus_frames(notification(2)));
+    const Bytes good = sim::concat(sim::mbus_frames(energy_notification(2)));
     Decoder d;
     auto o = testsupport::feed(d, sim::concat({bad, good}));
     CHECK(energies(o) == std::vector<std::uint64_t>{2});
@@ -420,10 +397,10 @@ TEST_CASE("framing: an M-Bus frame with a bad checksum is dropped, the next one 
 }
 
 TEST_CASE("framing: a stream of bare general-glo-ciphering APDUs") {
-    const Bytes stream = sim::concat({ciphered(100, 1), ciphered(200, 2), ciphered(300, 3)});
+    const Bytes stream = sim::concat({ciphered_energy(100, 1), ciphered_energy(200, 2), ciphered_energy(300, 3)});
     for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, stream.size()}) {
         CAPTURE(chunk);
-        Decoder d(with_keys(true));
+        Decoder d(with_test_keys(true));
         auto o = feed_chunked(d, stream, chunk);
         CHECK(energies(o) == std::vector<std::uint64_t>{100, 200, 300});
         CHECK(o.errors.empty());
@@ -431,7 +408,7 @@ TEST_CASE("framing: a stream of bare general-glo-ciphering APDUs") {
     }
 
     // Only when asked for: without a checksum, bare APDUs are not looked for by default.
-    Decoder plain(with_keys(false));
+    Decoder plain(with_test_keys(false));
     auto o = testsupport::feed(plain, stream);
     CHECK(o.pushes.empty());
     CHECK(plain.stats().garbage_bytes > 0);

@@ -10,23 +10,8 @@
 #include "test/decoder/decode_helpers.hpp"
 
 using namespace dlms;
-
-namespace {
-
-Push decode_body(const Bytes& body) {
-    auto o = testsupport::decode_apdu(sim::data_notification(7, std::nullopt, body));
-    REQUIRE(o.errors.empty());
-    REQUIRE(o.pushes.size() == 1);
-    return o.pushes[0];
-}
-
-const Reading& get(const Push& p, std::string_view key) {
-    const Reading* r = p.find(key);
-    REQUIRE_MESSAGE(r, key);
-    return *r;
-}
-
-}  // namespace
+using testsupport::decode_body;
+using testsupport::get;
 
 TEST_CASE("unplaced: a value without an OBIS code among pairs is kept by index, counted and named") {
     sim::AxdrWriter w;

@@ -12,32 +12,15 @@ using namespace dlms;
 
 namespace {
 
-// Test keys only: never a real meter's.
-const std::array<std::uint8_t, 16> kEk = {0x21, 0x43, 0x65, 0x87, 0xA9, 0xCB, 0xED, 0x0F,
-                                          0x10, 0x32, 0x54, 0x76, 0x98, 0xBA, 0xDC, 0xFE};
-const std::array<std::uint8_t, 16> kAk = {0xF0, 0xE1, 0xD2, 0xC3, 0xB4, 0xA5, 0x96, 0x87,
-                                          0x78, 0x69, 0x5A, 0x4B, 0x3C, 0x2D, 0x1E, 0x0F};
-constexpr std::array<std::uint8_t, 8> kTitle = {'K', 'A', 'M', 'E', 0x01, 0x02, 0x03, 0x04};
-
-Bytes notification(std::uint32_t energy) {
-    sim::AxdrWriter w;
-    w.structure(3).visible_string("Kamstrup_V0001").obis(Obis(1, 1, 1, 8, 0)).u32(energy);
-    return sim::data_notification(0, std::nullopt, w.bytes());
-}
+using testsupport::energy_notification;
+using testsupport::kTestAk;
+using testsupport::kTestTitle;
 
 Bytes genuine(std::uint32_t counter, std::uint32_t energy) {
-    const AuthenticationKey ak(kAk);
-    return sim::concat(sim::hdlc_frames(sim::glo_cipher(notification(energy), kTitle, counter, 0x30, EncryptionKey(kEk), &ak)));
+    return sim::concat(sim::hdlc_frames(testsupport::ciphered_energy(energy, counter)));
 }
 
-Bytes forged_in_clear(std::uint32_t energy) { return sim::concat(sim::hdlc_frames(notification(energy))); }
-
-Decoder keyed() {
-    DecoderOptions o;
-    o.keys.encryption = EncryptionKey(kEk);
-    o.keys.authentication = AuthenticationKey(kAk);
-    return Decoder(std::move(o));
-}
+Bytes forged_in_clear(std::uint32_t energy) { return sim::concat(sim::hdlc_frames(energy_notification(energy))); }
 
 std::uint64_t energy_of(const Push& p) {
     const Reading* r = p.find("energy_import");
@@ -60,7 +43,7 @@ std::size_t count(const testsupport::Outcome& o, Warning w) {
 }  // namespace
 
 TEST_CASE("trust: a forged push in clear between genuine pushes is refused and counted") {
-    Decoder d = keyed();
+    Decoder d(testsupport::with_test_keys());
     testsupport::Outcome o;
     std::string title_seen_on_error = "unset";
     auto h = testsupport::collect(o);
@@ -83,16 +66,16 @@ TEST_CASE("trust: a forged push in clear between genuine pushes is refused and c
 }
 
 TEST_CASE("trust: a forged general block transfer carrying a push in clear is refused too") {
-    Decoder d = keyed();
+    Decoder d(testsupport::with_test_keys());
     testsupport::Outcome o;
-    for (const auto& block : sim::block_transfer(notification(5), 3)) d.feed(sim::concat(sim::hdlc_frames(block)), testsupport::collect(o));
+    for (const auto& block : sim::block_transfer(energy_notification(5), 3)) d.feed(sim::concat(sim::hdlc_frames(block)), testsupport::collect(o));
     CHECK(o.pushes.empty());
     CHECK(count(o, ErrorCode::not_encrypted) == 1);
 }
 
 TEST_CASE("trust: a failed push still names its meter by system title") {
     DecoderOptions opts;
-    opts.keys.encryption = EncryptionKey(kAk);  // the wrong key
+    opts.keys.encryption = EncryptionKey(kTestAk);  // the wrong key
     Decoder d(std::move(opts));
     std::string title;
     Decoder::Handlers h;
@@ -101,11 +84,11 @@ TEST_CASE("trust: a failed push still names its meter by system title") {
         title.assign(d.system_title().begin(), d.system_title().end());
     };
     d.feed(genuine(1, 1), h);
-    CHECK(title == std::string(kTitle.begin(), kTitle.end()));
+    CHECK(title == std::string(kTestTitle.begin(), kTestTitle.end()));
 }
 
 TEST_CASE("trust: a counter reset from thousands to 1 is followed after three rising pushes") {
-    Decoder d = keyed();
+    Decoder d(testsupport::with_test_keys());
     testsupport::Outcome o;
     const auto h = testsupport::collect(o);
     for (std::uint32_t c = 5000; c <= 5002; ++c) d.feed(genuine(c, c), h);
@@ -138,7 +121,7 @@ TEST_CASE("trust: a counter reset from thousands to 1 is followed after three ri
 }
 
 TEST_CASE("trust: replays of old pushes between genuine ones never count as a reset") {
-    Decoder d = keyed();
+    Decoder d(testsupport::with_test_keys());
     testsupport::Outcome o;
     const auto h = testsupport::collect(o);
     for (std::uint32_t c = 100; c < 110; ++c) {

@@ -122,9 +122,6 @@ void run_program(const std::vector<std::string>& args, const std::filesystem::pa
 }
 
 Mosquitto::Mosquitto(MosquittoOptions options) : options_(std::move(options)) {
-    std::string templ = (std::filesystem::temp_directory_path() / "mosquitto-test-XXXXXX").string();
-    if (!::mkdtemp(templ.data())) throw std::runtime_error("cannot create a folder for mosquitto");
-    dir_ = templ;
     port_ = free_port();
     if (!options_.tls_cert_file.empty()) {
         do tls_port_ = free_port();
@@ -140,20 +137,10 @@ Mosquitto::Mosquitto(MosquittoOptions options) : options_(std::move(options)) {
             throw std::runtime_error("mosquitto_passwd failed");
     }
     write_config();
-    try {
-        start();
-    } catch (...) {
-        std::error_code ec;
-        std::filesystem::remove_all(dir_, ec);
-        throw;
-    }
+    start();
 }
 
-Mosquitto::~Mosquitto() {
-    stop();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-}
+Mosquitto::~Mosquitto() { stop(); }
 
 void Mosquitto::write_config() const {
     std::ofstream conf(dir_ / "mosquitto.conf");
@@ -174,6 +161,8 @@ void Mosquitto::write_config() const {
              << "certfile " << options_.tls_cert_file.string() << "\n"
              << "keyfile " << options_.tls_key_file.string() << "\n";
     }
+    for (const auto& line : options_.extra_config) conf << line << "\n";
+    if (!conf.flush()) throw std::runtime_error("cannot write " + (dir_ / "mosquitto.conf").string());
 }
 
 void Mosquitto::start() {

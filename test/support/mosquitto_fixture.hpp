@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "test/support/temp_dir.hpp"
+
 namespace test_mqtt {
 
 struct MosquittoOptions {
@@ -22,6 +24,8 @@ struct MosquittoOptions {
     // the plain listener on port() stays, for probes.
     std::filesystem::path tls_cert_file;
     std::filesystem::path tls_key_file;
+    // Lines added to the end of mosquitto.conf as they are ("set_tcp_nodelay true", say).
+    std::vector<std::string> extra_config;
 };
 
 // The broker is told to stop if the thread that started it dies (a test killed midway):
@@ -57,7 +61,7 @@ private:
     std::string host_ = "127.0.0.1";
     int port_ = 0;
     int tls_port_ = 0;
-    std::filesystem::path dir_;
+    testsupport::TempDir dir_{"mosquitto-test-"};
     pid_t pid_ = -1;
 };
 

@@ -27,6 +27,10 @@ int decode_status(int st) {
 
 }  // namespace
 
+std::string describe_exit(int status) {
+    return status > 128 ? "signal " + std::to_string(status - 128) : "exit " + std::to_string(status);
+}
+
 std::string read_text_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     return in ? std::string(std::istreambuf_iterator<char>(in), {}) : std::string();
@@ -47,7 +51,10 @@ Process::Process(ProcessOptions options) : options_(std::move(options)) {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, or_null(options_.stdout_file), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, or_null(options_.stderr_file), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (!options_.stderr_file.empty() && options_.stderr_file == options_.stdout_file)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2);  // one open file: neither overwrites the other
+    else
+        posix_spawn_file_actions_addopen(&actions, 2, or_null(options_.stderr_file), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     // The test runner may block signals in its own threads; the child starts with none blocked.
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
@@ -65,10 +72,21 @@ Process::Process(ProcessOptions options) : options_(std::move(options)) {
 }
 
 Process::~Process() {
-    if (pid_ > 0 && !status_) {
+    if (pid_ <= 0 || status_) return;
+    if (options_.stop_grace.count() > 0) {
+        stop(options_.stop_grace);
+    } else {
         ::kill(pid_, SIGKILL);
         reap(true);
     }
+}
+
+int Process::stop(std::chrono::milliseconds grace) {
+    signal(SIGTERM);
+    if (const auto status = wait_for(grace)) return *status;
+    ::kill(pid_, SIGKILL);
+    reap(true);
+    return *status_;
 }
 
 bool Process::reap(bool block) {

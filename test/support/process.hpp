@@ -1,6 +1,7 @@
-// A child process for end-to-end tests: started with exactly the environment given (nothing
-// inherited, so a developer's own DLMS2MQTT_* variables cannot leak in), stdout and stderr in
-// files, stdin from /dev/null. Killed and reaped by the destructor if still running.
+// A child process for end-to-end tests and tools: started with exactly the environment given
+// (nothing inherited, so a developer's own DLMS2MQTT_* variables cannot leak in), stdout and
+// stderr in files, stdin from /dev/null. Stopped by its PID and reaped by the destructor if still
+// running.
 #pragma once
 
 #include <sys/types.h>
@@ -18,14 +19,16 @@ struct ProcessOptions {
     std::vector<std::string> argv;  // argv[0] is the executable's path
     std::map<std::string, std::string> env;
     std::filesystem::path stdout_file;  // empty = /dev/null
-    std::filesystem::path stderr_file;  // empty = /dev/null
+    std::filesystem::path stderr_file;  // empty = /dev/null; stdout_file's path: one file for both
+    // What the destructor does to a process still running: 0 = SIGKILL at once; more = stop(grace).
+    std::chrono::milliseconds stop_grace{0};
 };
 
 class Process {
 public:
     // Throws std::runtime_error when the program cannot be started.
     explicit Process(ProcessOptions options);
-    ~Process();  // SIGKILL and reap when still running
+    ~Process();  // see ProcessOptions::stop_grace
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
 
@@ -37,6 +40,8 @@ public:
     // signal; nullopt when still running.
     std::optional<int> wait_for(std::chrono::milliseconds timeout);
     std::optional<int> exit_status() const { return status_; }
+    // SIGTERM, then SIGKILL when it has not exited within `grace`; the exit status as above.
+    int stop(std::chrono::milliseconds grace);
 
     std::string stderr_text() const;
     std::string stdout_text() const;
@@ -48,6 +53,9 @@ private:
     pid_t pid_ = -1;
     std::optional<int> status_;
 };
+
+// An exit status as Process gives it, in words: "exit 0", "signal 9".
+std::string describe_exit(int status);
 
 // The text of a file, empty when it is missing.
 std::string read_text_file(const std::filesystem::path& path);

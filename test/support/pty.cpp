@@ -28,7 +28,7 @@ Pty::Pty(std::filesystem::path link) : link_(std::move(link)) {
 Pty::~Pty() {
     close();
     std::error_code ec;
-    std::filesystem::remove(link_, ec);
+    if (!link_.empty()) std::filesystem::remove(link_, ec);
 }
 
 void Pty::open_pair() {
@@ -56,6 +56,7 @@ void Pty::open_pair() {
 
 // A new link under a temporary name renamed over the old one: the path never dangles.
 void Pty::point_link() {
+    if (link_.empty()) return;
     const std::filesystem::path tmp = link_.string() + ".new";
     std::error_code ec;
     std::filesystem::remove(tmp, ec);
@@ -78,6 +79,21 @@ void Pty::write(std::span<const std::uint8_t> bytes, std::chrono::milliseconds t
         pollfd p{master_, POLLOUT, 0};
         ::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 100)));
     }
+}
+
+bool Pty::try_write(std::span<const std::uint8_t> bytes) {
+    while (!bytes.empty() && master_ >= 0) {
+        const ssize_t n = ::write(master_, bytes.data(), bytes.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        bytes = bytes.subspan(static_cast<std::size_t>(n));
+    }
+    return bytes.empty();
+}
+
+speed_t Pty::speed() const {
+    termios t{};
+    return slave_ >= 0 && ::tcgetattr(slave_, &t) == 0 ? ::cfgetispeed(&t) : B0;
 }
 
 void Pty::close() {

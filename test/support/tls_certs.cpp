@@ -1,7 +1,5 @@
 #include "test/support/tls_certs.hpp"
 
-#include <stdlib.h>
-
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -16,26 +14,12 @@ constexpr const char* kOpenssl = "/usr/bin/openssl";
 }  // namespace
 
 TestCertificates::TestCertificates() {
-    std::string templ = (std::filesystem::temp_directory_path() / "tls-test-XXXXXX").string();
-    if (!::mkdtemp(templ.data())) throw std::runtime_error("cannot create a folder for certificates");
-    dir_ = templ;
-    try {
-        make_ca("ca", "/CN=dlms2mqtt test CA");
-        make_ca("other-ca", "/CN=dlms2mqtt other test CA");
-        make_server("server", "IP:127.0.0.1,DNS:localhost");
-        make_server("other-name", "DNS:broker.example");
-        run_program({kOpenssl, "x509", "-in", ca_file().string(), "-outform", "DER", "-out", ca_der_file().string()},
-                    dir_ / "openssl.log");
-    } catch (...) {
-        std::error_code ec;
-        std::filesystem::remove_all(dir_, ec);
-        throw;
-    }
-}
-
-TestCertificates::~TestCertificates() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    make_ca("ca", "/CN=dlms2mqtt test CA");
+    make_ca("other-ca", "/CN=dlms2mqtt other test CA");
+    make_server("server", "IP:127.0.0.1,DNS:localhost");
+    make_server("other-name", "DNS:broker.example");
+    run_program({kOpenssl, "x509", "-in", ca_file().string(), "-outform", "DER", "-out", ca_der_file().string()},
+                dir_ / "openssl.log");
 }
 
 // EC keys: quick to make, and the broker accepts them like RSA ones.

@@ -4,14 +4,16 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
+
+#include "test/support/temp_dir.hpp"
 
 namespace test_mqtt {
 
 class TestCertificates {
 public:
     // Throws std::runtime_error (with openssl's output) when a certificate cannot be made.
-    TestCertificates();
-    ~TestCertificates();  // removes the folder
+    TestCertificates();  // the folder goes with the object
     TestCertificates(const TestCertificates&) = delete;
     TestCertificates& operator=(const TestCertificates&) = delete;
 
@@ -29,7 +31,7 @@ private:
     void make_ca(const std::string& name, const std::string& subject) const;
     void make_server(const std::string& name, const std::string& alt_names) const;
 
-    std::filesystem::path dir_;
+    testsupport::TempDir dir_{"tls-test-"};
 };
 
 }  // namespace test_mqtt
