@@ -7,9 +7,10 @@
 #   SMALL=100 LARGE=4000 RSS_SMALL=1000 RSS_LARGE=50000 bench/decode_scale.sh
 #   TOP=1 bench/decode_scale.sh                    also list the functions costing the most (LARGE run)
 #
-# Last measured (2-core x86-64, Release, README "Speed and endurance"): 267,808 a push at 100
-# (mostly the process's start-up), 103,567 at 4,000, marginal 99,356: the decoder about 24k,
-# reading the hex 15k, the JSON line 60k. Goal: at most 400,000 at 4,000.
+# Last measured (2-core x86-64, Release, README "Speed and endurance"): 478,175 a push at 100
+# (the process's start-up weighs), 314,426 at 4,000, marginal 310,227: the decoder about 24k,
+# reading the hex about 15k, the rest nlohmann/json building and dumping the push's tree.
+# Goal: at most 400,000 at 4,000.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${1:-$root/build/endurance/bridge/dlms2mqtt}"

@@ -11,12 +11,10 @@
 
 namespace bridge {
 
-// Appends the push's JSON line (no newline) to `out`. The one definition of the format: written
-// straight into the caller's buffer, the same bytes nlohmann's dump() gives, at a fraction of the
-// cost of building and printing a JSON tree (decode prints every push of a month of captures).
-void append_push_json(std::string& out, const dlms::Push& push);
-// The same line as a JSON tree, for callers that look fields up (probe's preview).
+// The push as a JSON tree, fields in the order of the format (probe's preview looks fields up).
 nlohmann::ordered_json push_json(const dlms::Push& push);
+// Appends the push's JSON line (no newline) to `out`: decode reuses one buffer for every line.
+void append_push_json(std::string& out, const dlms::Push& push);
 // {"error": kind, "layer": ..., "offset": N, "message": ..., "context": hex of up to 16 bytes at offset}
 nlohmann::ordered_json error_json(const dlms::Error& error, dlms::ByteView unit);
 // A short hex excerpt of `unit` around `offset`, for logs and error lines.

@@ -97,8 +97,8 @@ std::vector<dlms::Push> json_cases() {
     return cases;
 }
 
-// The lines as nlohmann's dump() of the JSON tree printed them before the line was written
-// directly (and as it prints them still: see the second check).
+// The lines as nlohmann's dump() of the JSON tree, built key by key, printed them before the tree
+// was built in order straight into its map: the format must not move by a byte.
 const std::vector<std::string> kLines = {
     R"({"system_title":"4B414D4500BC614E","manufacturer":"KAM","frame_counter":4294967295,"security":"authenticated+encrypted",)"
     R"("list_id":"Kamstrup_V0001","notification_time":"2026-11-30T07:58:45","readings":[{"obis":"1.1.1.8.0.255",)"
@@ -161,7 +161,7 @@ TEST_CASE("decode output: every field form prints exactly as before, appended to
         std::string line = "kept";
         bridge::append_push_json(line, cases[i]);
         CHECK(line == "kept" + kLines[i]);
-        // The tree probe looks fields up in holds the same.
+        // The tree probe looks fields up in, dumped, is the same line.
         CHECK(bridge::push_json(cases[i]).dump() == kLines[i]);
     }
     // Text that is not UTF-8 is refused as nlohmann's dump() refuses it, not printed.
