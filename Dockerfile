@@ -19,7 +19,9 @@ ARG BUILD_TAG=bookworm
 ARG BASE_IMAGE=debian
 ARG BASE_TAG=bookworm-slim
 
-FROM --platform=$BUILDPLATFORM ${BUILD_IMAGE}:${BUILD_TAG} AS build
+# BuildKit and buildah set BUILDPLATFORM; the classic builder (docker.io 20.10's default) leaves it
+# empty, and "linux" alone is then the daemon's own platform: a native build.
+FROM --platform=${BUILDPLATFORM:-linux} ${BUILD_IMAGE}:${BUILD_TAG} AS build
 # Set by BuildKit and buildah from --platform; empty with the classic builder (native build).
 ARG TARGETARCH
 WORKDIR /src
