@@ -154,7 +154,9 @@ build_image() {
 # build did not use, keeping the ones a build of changed sources reuses (the packages).
 prune() {
   local used id k keep
-  used=$(grep -oE '^--> (Using cache )?[0-9a-f]{12,}' "$work/build.log" | awk '{print $NF}')
+  # Step lines: "--> 3f2a9c1b0d4" (buildah prints 11 hex digits) or "--> Using cache <64 digits>".
+  # A build whose log names none (grep's status 1) keeps nothing and is no failure under pipefail.
+  used=$({ grep -oE '^--> (Using cache )?[0-9a-f]{8,}' "$work/build.log" || true; } | awk '{print $NF}')
   for id in $(podman_ images -q --no-trunc --filter dangling=true); do
     id=${id#sha256:}
     keep=no
