@@ -20,7 +20,8 @@ ARG BASE_IMAGE=debian
 ARG BASE_TAG=bookworm-slim
 
 # BuildKit and buildah set BUILDPLATFORM; the classic builder (docker.io 20.10's default) leaves it
-# empty, and "linux" alone is then the daemon's own platform: a native build.
+# empty, and "linux" alone is then the daemon's own platform: a native build. The classic builder
+# still stops at the RUN --mount below ("the --mount option requires BuildKit").
 FROM --platform=${BUILDPLATFORM:-linux} ${BUILD_IMAGE}:${BUILD_TAG} AS build
 # Set by BuildKit and buildah from --platform; empty with the classic builder (native build).
 ARG TARGETARCH
