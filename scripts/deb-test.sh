@@ -70,9 +70,7 @@ export CXXFLAGS LDFLAGS
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 build_started=$(date +%s)
-# The flags are given to cmake each time (the environment's reach only a new build folder).
 cmake -S "$root_dir" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
-  -DCMAKE_CXX_FLAGS="$CXXFLAGS" -DCMAKE_EXE_LINKER_FLAGS="$LDFLAGS" \
   -DDLMS2MQTT_DEB=ON -DDLMS2MQTT_BUILD_TESTS=OFF "${launcher[@]}" "${yaml_args[@]}" >/dev/null
 cmake --build "$build" -j "$jobs"
 rm -f "$build"/dlms2mqtt_*.deb
