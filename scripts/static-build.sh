@@ -52,21 +52,29 @@ install_packages() {
       $sudo tee /etc/apt/sources.list.d/dlms2mqtt-deb-src.sources >/dev/null
     updated=yes
   fi
-  [ "$updated" = no ] || $sudo apt-get update -qq
+  # Also when apt's cache does not list the armel packages (an architecture added without an update).
+  if [ "$updated" = yes ] || ! apt-cache show --no-all-versions libssl-dev:armel >/dev/null 2>&1 ||
+     [ -z "$(apt-cache showsrc paho.mqtt.cpp 2>/dev/null)" ]; then
+    $sudo apt-get update -qq
+  fi
 }
 
 # One line per package: name=version, for the stamp that tells whether the sysroot is current.
 wanted_versions() {
-  local p
+  local p version
   for p in "${armel_packages[@]}"; do
-    echo "$p:armel=$(apt-cache show --no-all-versions "$p:armel" | sed -n 's/^Version: //p')"
+    version=$(apt-cache show --no-all-versions "$p:armel" 2>/dev/null | sed -n 's/^Version: //p')
+    [ -n "$version" ] || die "apt knows no $p:armel (is the armel architecture added and apt-get update run?)"
+    echo "$p:armel=$version"
   done
-  echo "paho.mqtt.cpp=$(apt-cache showsrc paho.mqtt.cpp | sed -n 's/^Version: //p' | sort -V | tail -n 1)"
+  version=$(apt-cache showsrc paho.mqtt.cpp 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1)
+  [ -n "$version" ] || die "apt knows no source package paho.mqtt.cpp (no deb-src entry?)"
+  echo "paho.mqtt.cpp=$version"
 }
 
 make_sysroot() {
   local stamp="$sysroot/.made-from" wanted
-  wanted=$(wanted_versions)
+  wanted=$(wanted_versions) || exit 1
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
     step "sysroot $sysroot is current"
     return 0
