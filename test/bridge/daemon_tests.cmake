@@ -9,6 +9,7 @@ if(TARGET dlms2mqtt)
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_trust_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_network_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_tls_test.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_notify_test.cpp
   )
   target_link_libraries(daemon_tests PRIVATE test_tools)
   target_compile_definitions(daemon_tests PRIVATE DLMS2MQTT_EXE="$<TARGET_FILE:dlms2mqtt>")
