@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 #include <thread>
@@ -49,12 +50,15 @@ TEST_CASE("systemd notify: READY once the port is open, the heartbeat while runn
     NotifySocket systemd((rig.dir / "notify").string());
     Daemon daemon(rig, systemd_env(systemd));
     INFO("daemon log:\n" << daemon.log());
-    REQUIRE(systemd.wait_for([](const auto& r) { return !r.empty() && r.back().has_line(kReady); }, kWait));
+    REQUIRE(systemd.wait_for([&](const auto&) { return has(systemd, kReady); }, kWait));
     // Ready means the config was read and the serial port opened: both were logged before.
     const std::string port = rig.pty.link().string();
     CHECK(daemon.log().find("starting with") != std::string::npos);
     CHECK(daemon.log().find("reading " + port) != std::string::npos);
-    CHECK(systemd.received().back().text == kReady + "\nSTATUS=reading " + port);
+    // (The worker's first heartbeat may come before or after it: another thread.)
+    const auto& sent = systemd.received();
+    const auto ready = std::find_if(sent.begin(), sent.end(), [](const auto& d) { return d.has_line(kReady); });
+    CHECK(ready->text == kReady + "\nSTATUS=reading " + port);
 
     require_bridge_online(rig);
     MeterFeed meter;
@@ -65,7 +69,8 @@ TEST_CASE("systemd notify: READY once the port is open, the heartbeat while runn
     REQUIRE(systemd.wait_for([&](const auto&) { return systemd.count(kWatchdog) >= beats + 3; }, kWait));
 
     stop_cleanly(rig, daemon);
-    REQUIRE(systemd.wait_for([](const auto& r) { return !r.empty() && r.back().has_line(kStopping); }, kWait));
+    // The last word: the worker's loop, and with it the heartbeat, has ended.
+    REQUIRE(systemd.wait_for([&](const auto&) { return has(systemd, kStopping); }, kWait));
     CHECK(systemd.received().back().text.starts_with(kStopping + "\nSTATUS=stopping: 2 pushes decoded"));
     CHECK(systemd.count(kReady) == 1);
     CHECK(systemd.count(kStopping) == 1);
