@@ -3,6 +3,10 @@
 #   scripts/deb-test.sh            amd64: build, lintian, install into a fresh root, check, purge
 #   scripts/deb-test.sh arm64      cross-built for a Raspberry Pi (64-bit OS): build and lintian;
 #                                  installed too when binfmt_misc runs arm64 programs (qemu-user-static)
+#   scripts/deb-test.sh armhf      every Raspberry Pi under a 32-bit OS, the Pi Zero W included: the
+#                                  static ARM binary (scripts/static-build.sh); extracted and run on
+#                                  an ARM1176 against a local mosquitto, then installed into an
+#                                  armhf root run as a Cortex-A7 (a Pi 2) when binfmt_misc allows
 # The package is left in build/deb-<arch>/dlms2mqtt_<version>_<arch>.deb. Run from a fresh clone it
 # takes about 12 minutes on 2 cores (debootstrap ~4, the build ~7); about 1 minute once the root
 # and the build are there.
@@ -24,7 +28,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root_dir="$PWD"
 arch="${1:-amd64}"
-case "$arch" in amd64 | arm64) ;; *) echo "usage: scripts/deb-test.sh [amd64|arm64]" >&2; exit 2 ;; esac
+case "$arch" in amd64 | arm64 | armhf) ;; *) echo "usage: scripts/deb-test.sh [amd64|arm64|armhf]" >&2; exit 2 ;; esac
 jobs="${JOBS:-2}"
 mirror="${DEB_TEST_MIRROR:-http://deb.debian.org/debian}"
 build="${DEB_TEST_BUILD_DIR:-$root_dir/build/deb-$arch}"
@@ -43,7 +47,12 @@ step "packages"
 scripts/deps.sh dpkg-dev lintian debootstrap xz-utils
 yaml_args=()
 host_arch=$(dpkg --print-architecture)
-if [ "$arch" != "$host_arch" ]; then
+if [ "$arch" = armhf ]; then
+  # The cross compiler and the unpacked :armel libraries, as for the armhf tests.
+  scripts/static-build.sh armhf --setup-only
+  yaml_args=(-DCMAKE_TOOLCHAIN_FILE="$root_dir/cmake/arm-linux-gnueabi-static.cmake"
+             -DDLMS2MQTT_SYSROOT="${STATIC_SYSROOT:-$root_dir/build/sysroot-armel}")
+elif [ "$arch" != "$host_arch" ]; then
   [ "$arch" = arm64 ] && [ "$host_arch" = amd64 ] || die "cross-building for $arch on $host_arch is not set up"
   # The cross compiler and the :arm64 libraries, set up as for the arm64 tests.
   ARM64_BUILD_DIR="$build" scripts/arm64-test.sh --setup-only
@@ -86,11 +95,17 @@ unpacked=$(mktemp -d)
 dpkg-deb -x "$deb" "$unpacked"
 exe="$unpacked/usr/bin/dlms2mqtt"
 readelf -S "$exe" | grep -q '\.symtab' && die "usr/bin/dlms2mqtt is not stripped"
-want_machine=$([ "$arch" = arm64 ] && echo AArch64 || echo X86-64)
-readelf -h "$exe" | grep -q "$want_machine" || die "usr/bin/dlms2mqtt is not an $want_machine binary"
+case "$arch" in arm64) want_machine=AArch64 ;; armhf) want_machine=ARM ;; *) want_machine=X86-64 ;; esac
+readelf -h "$exe" | grep -q "Machine: *$want_machine" || die "usr/bin/dlms2mqtt is not an $want_machine binary"
+if [ "$arch" = armhf ]; then
+  # Nothing from the system but the kernel: Raspberry Pi OS's armhf libraries are not Debian's.
+  readelf -l "$exe" | grep -q INTERP && die "usr/bin/dlms2mqtt is not statically linked"
+  [ -z "$(dpkg-deb -f "$deb" Depends | tr -d ' ' | sed 's/^adduser$//')" ] || die "Depends: $(dpkg-deb -f "$deb" Depends)"
+fi
 echo "usr/bin/dlms2mqtt: $(stat -c %s "$exe") bytes, stripped, $want_machine"
 grep -q '^ExecStart=/usr/bin/dlms2mqtt run' "$unpacked/lib/systemd/system/dlms2mqtt.service" || die "unit's ExecStart is not /usr/bin/dlms2mqtt"
 grep -qF "$root_dir" "$exe" && die "usr/bin/dlms2mqtt holds the build path $root_dir"
+[ "$arch" != armhf ] || scripts/pi-zero-check.sh "$unpacked"
 rm -rf "$unpacked"
 if [ -n "${DEB_TEST_BUILD_ONLY:-}" ]; then
   step "done: built only (DEB_TEST_BUILD_ONLY)"
@@ -102,10 +117,24 @@ step "lintian"
 lintian --fail-on error,warning --display-info "$deb"
 echo "lintian: clean"
 
-if [ "$arch" != "$host_arch" ] && ! [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
-  step "done: not installed (no binfmt_misc entry runs arm64 programs here)"
+# A foreign root runs through binfmt_misc, which hands its programs to qemu-user-static. As root,
+# mount it if needed (unmounted again on exit) and enable the architecture's entry.
+case "$arch" in arm64) qemu_entry=qemu-aarch64 ;; armhf) qemu_entry=qemu-arm ;; *) qemu_entry="" ;; esac
+mounted_binfmt=no
+if [ -n "$qemu_entry" ] && [ -z "$sudo" ]; then
+  scripts/deps.sh qemu-user-static binfmt-support
+  if ! mountpoint -q /proc/sys/fs/binfmt_misc && mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null; then
+    mounted_binfmt=yes
+    trap 'umount /proc/sys/fs/binfmt_misc || true' EXIT
+  fi
+  update-binfmts --enable "$qemu_entry" 2>/dev/null || true
+fi
+if [ -n "$qemu_entry" ] && ! grep -qs '^enabled' "/proc/sys/fs/binfmt_misc/$qemu_entry"; then
+  step "done: not installed (no binfmt_misc entry runs $arch programs here)"
   exit 0
 fi
+# The armhf root runs as a Raspberry Pi 2's Cortex-A7: Debian's armhf userland needs ARMv7.
+[ "$arch" != armhf ] || export QEMU_CPU=cortex-a7
 
 # ---- the throw-away root ------------------------------------------------------------------
 tarball="$cache/bookworm-$arch.tar"
@@ -132,6 +161,7 @@ cleanup() {
   local i
   for (( i=${#mounts[@]}-1; i>=0; i-- )); do $sudo umount "${mounts[$i]}" 2>/dev/null || $sudo umount -l "${mounts[$i]}" || true; done
   $sudo rm -rf --one-file-system "$target"
+  [ "$mounted_binfmt" = no ] || $sudo umount /proc/sys/fs/binfmt_misc || true
 }
 trap cleanup EXIT
 step "fresh root in $target"

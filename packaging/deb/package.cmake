@@ -45,6 +45,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # dlms2mqtt_0.1.0-1_arm64.deb
 # cross-building (cmake/aarch64-linux-gnu.cmake).
 if(CMAKE_CROSSCOMPILING AND CMAKE_SYSTEM_PROCESSOR STREQUAL aarch64)
   set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE arm64)
+elseif(CMAKE_CROSSCOMPILING AND CMAKE_SYSTEM_PROCESSOR STREQUAL arm AND DLMS2MQTT_STATIC)
+  # The static ARMv5TE binary (cmake/arm-linux-gnueabi-static.cmake) runs under Raspberry Pi OS's
+  # armhf, on every Pi's core; armhf is the architecture those systems install.
+  set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE armhf)
 endif()
 set(CPACK_PACKAGE_CONTACT "dlms2mqtt maintainers <maintainers@users.noreply.r-seed-a4478c34.example>")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
@@ -62,7 +66,12 @@ set(CPACK_PACKAGE_DESCRIPTION
     "/etc/dlms2mqtt/config.yaml.")
 string(REPLACE ";" "" CPACK_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")
 # Library dependencies from the binary (dpkg-shlibdeps); adduser for the system user in postinst.
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# A static binary has no library dependencies to find.
+if(DLMS2MQTT_STATIC)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
+else()
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+endif()
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${deb_dir}/conffiles ${deb_dir}/postinst ${deb_dir}/prerm ${deb_dir}/postrm)

@@ -1,0 +1,14 @@
+# A statically linked build (cmake/arm-linux-gnueabi-static.cmake sets DLMS2MQTT_STATIC): the
+# package files of Debian's yaml-cpp name only its shared library, and Paho C++ built as a static
+# library exports its target under another name. Point both at the archives, so every target
+# links as it does in the ordinary build.
+get_target_property(yaml_configs yaml-cpp IMPORTED_CONFIGURATIONS)
+find_library(DLMS2MQTT_YAML_CPP_ARCHIVE NAMES libyaml-cpp.a REQUIRED)
+foreach(config IN LISTS yaml_configs)
+  set_property(TARGET yaml-cpp PROPERTY IMPORTED_LOCATION_${config} ${DLMS2MQTT_YAML_CPP_ARCHIVE})
+endforeach()
+
+if(NOT TARGET PahoMqttCpp::paho-mqttpp3)
+  set_property(TARGET PahoMqttCpp::paho-mqttpp3-static PROPERTY IMPORTED_GLOBAL TRUE)
+  add_library(PahoMqttCpp::paho-mqttpp3 ALIAS PahoMqttCpp::paho-mqttpp3-static)
+endif()
