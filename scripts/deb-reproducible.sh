@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Checks that the Debian package is reproducible: the same commit, built twice in two different
 # folders with the same SOURCE_DATE_EPOCH, gives byte-identical .deb files.
-#   scripts/deb-reproducible.sh          amd64 (the only architecture it builds natively here)
-# The first build is scripts/deb-test.sh's folder, build/deb-amd64 (reused when CI's deb-test step
-# has just built it: only cpack runs again); the second is build/deb-amd64-again, a path of another
+#   scripts/deb-reproducible.sh [ARCH]    amd64 (the default, as in CI), arm64 or armhf
+# The first build is scripts/deb-test.sh's folder, build/deb-ARCH (reused when CI's deb-test step
+# has just built it: only cpack runs again); the second is build/deb-ARCH-again, a path of another
 # length, built with umask 077, another time zone and another locale. Both are built by
 # `DEB_TEST_BUILD_ONLY=1 scripts/deb-test.sh` (RelWithDebInfo, Debian's flags, no tests), so what
 # is compared is what deb-test.sh ships.
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root_dir="$PWD"
 arch="${1:-amd64}"
-[ "$arch" = amd64 ] || { echo "usage: scripts/deb-reproducible.sh [amd64]" >&2; exit 2; }
+case "$arch" in amd64 | arm64 | armhf) ;; *) echo "usage: scripts/deb-reproducible.sh [amd64|arm64|armhf]" >&2; exit 2 ;; esac
 first="${REPRO_FIRST_DIR:-$root_dir/build/deb-$arch}"
 second="${REPRO_SECOND_DIR:-$root_dir/build/deb-$arch-again}"
 [ "$first" != "$second" ] || { echo "deb-reproducible: the two build folders are the same" >&2; exit 2; }
