@@ -96,7 +96,8 @@ dpkg-deb -x "$deb" "$unpacked"
 exe="$unpacked/usr/bin/dlms2mqtt"
 readelf -S "$exe" | grep -q '\.symtab' && die "usr/bin/dlms2mqtt is not stripped"
 case "$arch" in arm64) want_machine=AArch64 ;; armhf) want_machine=ARM ;; *) want_machine=X86-64 ;; esac
-readelf -h "$exe" | grep -q "Machine: *$want_machine" || die "usr/bin/dlms2mqtt is not an $want_machine binary"
+# readelf: "Machine: AArch64", "Machine: ARM", "Machine: Advanced Micro Devices X86-64".
+readelf -h "$exe" | grep -qE "Machine:.* $want_machine\$" || die "usr/bin/dlms2mqtt is not an $want_machine binary"
 if [ "$arch" = armhf ]; then
   # Nothing from the system but the kernel: Raspberry Pi OS's armhf libraries are not Debian's.
   readelf -l "$exe" | grep -q INTERP && die "usr/bin/dlms2mqtt is not statically linked"
