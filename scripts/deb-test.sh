@@ -121,16 +121,10 @@ echo "lintian: clean"
 # A foreign root runs through binfmt_misc, which hands its programs to qemu-user-static. As root,
 # mount it if needed (unmounted again on exit) and enable the architecture's entry.
 case "$arch" in arm64) qemu_entry=qemu-aarch64 ;; armhf) qemu_entry=qemu-arm ;; *) qemu_entry="" ;; esac
-mounted_binfmt=no
-if [ -n "$qemu_entry" ] && [ -z "$sudo" ]; then
-  scripts/deps.sh qemu-user-static binfmt-support
-  if ! mountpoint -q /proc/sys/fs/binfmt_misc && mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null; then
-    mounted_binfmt=yes
-    trap 'umount /proc/sys/fs/binfmt_misc || true' EXIT
-  fi
-  update-binfmts --enable "$qemu_entry" 2>/dev/null || true
-fi
-if [ -n "$qemu_entry" ] && ! grep -qs '^enabled' "/proc/sys/fs/binfmt_misc/$qemu_entry"; then
+source scripts/binfmt.sh
+trap binfmt_release EXIT
+[ -z "$qemu_entry" ] || scripts/deps.sh qemu-user-static binfmt-support
+if [ -n "$qemu_entry" ] && ! binfmt_enable "$qemu_entry"; then
   step "done: not installed (no binfmt_misc entry runs $arch programs here)"
   exit 0
 fi
@@ -162,7 +156,7 @@ cleanup() {
   local i
   for (( i=${#mounts[@]}-1; i>=0; i-- )); do $sudo umount "${mounts[$i]}" 2>/dev/null || $sudo umount -l "${mounts[$i]}" || true; done
   $sudo rm -rf --one-file-system "$target"
-  [ "$mounted_binfmt" = no ] || $sudo umount /proc/sys/fs/binfmt_misc || true
+  binfmt_release
 }
 trap cleanup EXIT
 step "fresh root in $target"

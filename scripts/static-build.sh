@@ -46,6 +46,7 @@ install_packages() {
   fi
   if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src ' /etc/apt/sources.list; then
     local uri
+    # shellcheck disable=SC2016 # $(REPO_URI) is apt's field name, not a shell expansion
     uri=$(apt-get indextargets --format '$(REPO_URI)' 'Codename: bookworm' 2>/dev/null | grep -v security | head -n 1)
     [ -n "$uri" ] || uri=http://deb.debian.org/debian/
     printf 'Types: deb-src\nURIs: %s\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$uri" |
@@ -82,14 +83,15 @@ make_sysroot() {
   step "sysroot $sysroot: unpacking the :armel packages"
   rm -rf "$sysroot" "$sysroot.work"
   mkdir -p "$sysroot.work/debs" "$sysroot.work/src" "$sysroot"
-  (cd "$sysroot.work/debs" && apt-get download -qq $(grep ':armel=' <<<"$wanted") 2>&1 |
-     grep -v 'Download is performed unsandboxed' || true)
+  local debs
+  mapfile -t debs < <(grep ':armel=' <<<"$wanted")
+  (cd "$sysroot.work/debs" && apt-get download -qq "${debs[@]}" 2>&1 | { grep -v 'Download is performed unsandboxed' || true; })
   local deb
   for deb in "$sysroot.work"/debs/*.deb; do dpkg-deb -x "$deb" "$sysroot"; done
 
   step "sysroot: Paho C++ from Debian's source, as a static library"
   (cd "$sysroot.work/src" && apt-get source -qq "$(grep '^paho' <<<"$wanted")" 2>&1 |
-     grep -vE 'Download is performed unsandboxed|^dpkg-source: info' || true)
+     { grep -vE 'Download is performed unsandboxed|^dpkg-source: info' || true; })
   local src
   src=$(find "$sysroot.work/src" -mindepth 1 -maxdepth 1 -type d -name 'paho.mqtt.cpp-*' | head -n 1)
   [ -n "$src" ] || die "apt-get source paho.mqtt.cpp gave no source tree"
