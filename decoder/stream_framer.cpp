@@ -226,6 +226,13 @@ StreamFramer::Cut StreamFramer::cut_mbus(const Handlers& h, std::size_t& consume
     return Cut::corrupt;
 }
 
+Bytes StreamFramer::take_rest() {
+    Bytes rest(buf_.begin() + static_cast<std::ptrdiff_t>(start_), buf_.end());
+    buf_.clear();
+    start_ = 0;
+    return rest;
+}
+
 void StreamFramer::feed(ByteView bytes, const Handlers& h) {
     buf_.insert(buf_.end(), bytes.begin(), bytes.end());
     cut_all(h);

@@ -66,6 +66,8 @@ public:
     void feed(ByteView bytes, const Handlers& handlers);
     std::uint64_t garbage_bytes() const { return garbage_; }
     std::size_t buffered() const { return buf_.size() - start_; }
+    // The bytes still waiting for the rest of their frame, handed over and forgotten (the input ended).
+    Bytes take_rest();
 
     static constexpr std::size_t kMaxFrame = 2048 + 16;
 

@@ -111,6 +111,7 @@ int decode_command(const ArgList& argv) {
         else decoder.feed(chunk, h);
     }
     if (bare.value_or(false)) decoder.decode_apdu(apdu, h);
+    else decoder.finish(h);  // a push cut short at the end is an error line too
     if (decoder.stats().garbage_bytes > 0) {
         std::cerr << "warning: " << decoder.stats().garbage_bytes << " bytes were not part of any frame\n";
     }

@@ -1,0 +1,69 @@
+// `dlms2mqtt decode` on inputs that are not a clean run of pushes: every push that does not decode
+// is a line of its own, named by what went wrong.
+#include <doctest/doctest.h>
+
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/commands/commands.hpp"
+#include "simulator/frame_builder.hpp"
+#include "test/bridge/config_test_util.hpp"
+#include "test/decoder/decode_helpers.hpp"
+
+namespace {
+
+struct Run {
+    int code = -1;
+    std::vector<nlohmann::json> lines;
+};
+
+Run decode(const bridge::ArgList& args) {
+    std::ostringstream out, err;
+    auto* old_out = std::cout.rdbuf(out.rdbuf());
+    auto* old_err = std::cerr.rdbuf(err.rdbuf());
+    Run run;
+    run.code = bridge::decode_command(args);
+    std::cout.rdbuf(old_out);
+    std::cerr.rdbuf(old_err);
+    std::istringstream in(out.str());
+    for (std::string l; std::getline(in, l);) run.lines.push_back(nlohmann::json::parse(l));
+    return run;
+}
+
+// A push in general block transfer blocks, one HDLC frame each.
+std::vector<dlms::Bytes> in_blocks(std::uint32_t energy) {
+    std::vector<dlms::Bytes> frames;
+    for (const auto& b : sim::block_transfer(testsupport::energy_notification(energy), 8))
+        frames.push_back(sim::concat(sim::hdlc_frames(b)));
+    return frames;
+}
+
+}  // namespace
+
+TEST_CASE("decode: a push cut after its first blocks, then a complete push: an incomplete line, then the push") {
+    const auto cut = in_blocks(1111);
+    const auto whole = in_blocks(2222);
+    std::string text = "# the first push lost its last blocks on the wire\n";
+    text += dlms::to_hex(cut[0]) + "\n" + dlms::to_hex(cut[1]) + "\n";
+    for (const auto& f : whole) text += dlms::to_hex(f) + "\n";
+    config_test::TempDir dir;
+    const Run run = decode({dir.write("cut.hex", text)});
+    CHECK(run.code == 1);
+    REQUIRE(run.lines.size() == 2);
+    CHECK(run.lines[0]["error"] == "incomplete");
+    CHECK(run.lines[1]["readings"][0]["raw"] == 2222);
+
+    // The same two pushes the other way round: the cut one at the end is a line too.
+    text.clear();
+    for (const auto& f : whole) text += dlms::to_hex(f) + "\n";
+    text += dlms::to_hex(cut[0]) + "\n" + dlms::to_hex(cut[1]) + "\n";
+    const Run last = decode({dir.write("cut_last.hex", text)});
+    CHECK(last.code == 1);
+    REQUIRE(last.lines.size() == 2);
+    CHECK(last.lines[0]["readings"][0]["raw"] == 2222);
+    CHECK(last.lines[1]["error"] == "incomplete");
+}
