@@ -342,7 +342,14 @@ void Decoder::finish(const Handlers& handlers) {
     // Fewer bytes than the shortest frame (a stray flag) are not a frame that was cut.
     if (d.framer.buffered() >= 9) {
         const Bytes rest = d.framer.take_rest();
-        cut_short(c, "frame cut short: the input ended inside it", rest);
+        // Even cut short, a DSMR telegram tells what the port is.
+        if (dsmr_telegram_start(rest))
+            c.fail(make_error(ErrorCode::not_dlms, Layer::framing, 0,
+                              "a DSMR/P1 text telegram (cut short): this is a P1 port sending readable text, not "
+                              "DLMS/COSEM pushes; use a DSMR reader for this port"),
+                   rest);
+        else
+            cut_short(c, "frame cut short: the input ended inside it", rest);
     }
 }
 

@@ -109,6 +109,7 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
         dlms::DecodeStats stats = decoder.stats();
         stats.garbage_bytes = counters.garbage_bytes;
         stats.errors[static_cast<std::size_t>(dlms::ErrorCode::corrupt_frame)] += counters.corrupt_frames;
+        stats.errors[static_cast<std::size_t>(dlms::ErrorCode::not_dlms)] += counters.text_telegrams;
         return stats;
     };
     dlms::Decoder::Handlers h;

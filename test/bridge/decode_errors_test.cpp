@@ -67,3 +67,21 @@ TEST_CASE("decode: a push cut after its first blocks, then a complete push: an i
     CHECK(last.lines[0]["readings"][0]["raw"] == 2222);
     CHECK(last.lines[1]["error"] == "incomplete");
 }
+
+TEST_CASE("decode: a DSMR/P1 text telegram is not_dlms with the P1 hint, as raw bytes or as hex") {
+    const std::string telegram =
+        "/LGF5E360\r\n\r\n0-0:1.0.0(241124184311W)\r\n1-0:1.8.0(004321.512*kWh)\r\n1-0:1.7.0(00.824*kW)\r\n!A1B2\r\n";
+    config_test::TempDir dir;
+    const std::string hex = dlms::to_hex(dlms::Bytes(telegram.begin(), telegram.end()));
+    const std::vector<std::string> files = {dir.write("p1.txt", telegram), dir.write("p1.hex", hex + "\n")};
+    for (const auto& file : files) {
+        CAPTURE(file);
+        const Run run = decode({file});
+        CHECK(run.code == 1);
+        REQUIRE(run.lines.size() == 1);
+        CHECK(run.lines[0]["error"] == "not_dlms");
+        const std::string message = run.lines[0]["message"];
+        CHECK(message.find("P1 port") != std::string::npos);
+        CHECK(message.find("DSMR") != std::string::npos);
+    }
+}
