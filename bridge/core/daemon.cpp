@@ -26,6 +26,7 @@
 #include "bridge/outputs/output_log.hpp"
 #include "bridge/outputs/udp_sink.hpp"
 #include "decoder/decoder.hpp"
+#include "decoder/plausibility.hpp"
 
 namespace bridge {
 
@@ -115,6 +116,7 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
     dlms::Decoder::Handlers h;
     // A push only partly understood is said once per meter and list (and counted on diagnostics).
     std::set<std::string> partly_understood;
+    std::set<std::string> implausible;
     h.on_push = [&](const dlms::Push& decoded) {
         if (!decoded.warnings.empty() &&
             partly_understood.insert(decoded.meter_serial() + "/" + decoded.list_id).second) {
@@ -124,6 +126,11 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
                         std::to_string(decoded.warnings.front().offset) + ", " + decoded.warnings.front().message +
                         "; `dlms2mqtt decode` of a `--record` capture shows them all");
         }
+        // Power the currents and voltages cannot carry: a unit is wrong; said once per meter and list.
+        if (auto why = dlms::implausible_scaling(decoded);
+            why && implausible.insert(decoded.meter_serial() + "/" + decoded.list_id).second)
+            log_warning("meter " + decoded.meter_serial() + (decoded.list_id.empty() ? "" : ", list " + decoded.list_id) +
+                        ": " + *why);
         dlms::Push push = decoded;
         guard.filter(push);
         const dlms::DecodeStats stats = line_stats();

@@ -19,6 +19,7 @@ namespace {
 struct Run {
     int code = -1;
     std::vector<nlohmann::json> lines;
+    std::string err;
 };
 
 Run decode(const bridge::ArgList& args) {
@@ -29,6 +30,7 @@ Run decode(const bridge::ArgList& args) {
     run.code = bridge::decode_command(args);
     std::cout.rdbuf(old_out);
     std::cerr.rdbuf(old_err);
+    run.err = err.str();
     std::istringstream in(out.str());
     for (std::string l; std::getline(in, l);) run.lines.push_back(nlohmann::json::parse(l));
     return run;
@@ -84,4 +86,31 @@ TEST_CASE("decode: a DSMR/P1 text telegram is not_dlms with the P1 hint, as raw 
         CHECK(message.find("P1 port") != std::string::npos);
         CHECK(message.find("DSMR") != std::string::npos);
     }
+}
+
+TEST_CASE("decode: power the currents cannot carry is said once per meter and list, with the override") {
+    // A list with bare values (L+G's profile reads currents in 0.01 A) sent in whole amperes.
+    auto push = [](std::uint32_t power, const char* device) {
+        sim::AxdrWriter w;
+        w.structure(5).structure(2).obis(dlms::Obis(0, 0, 96, 1, 0)).visible_string(device);
+        w.structure(2).obis(dlms::Obis(1, 0, 1, 7, 0)).u32(power);
+        w.structure(2).obis(dlms::Obis(1, 0, 31, 7, 0)).u16(400);
+        w.structure(2).obis(dlms::Obis(1, 0, 51, 7, 0)).u16(200);
+        w.structure(2).obis(dlms::Obis(1, 0, 71, 7, 0)).u16(601);
+        return sim::concat(sim::hdlc_frames(sim::data_notification(1, std::nullopt, w.bytes())));
+    };
+    std::string text;
+    for (const auto& frame : {push(258874, "LGZ1030700000001"), push(251003, "LGZ1030700000001"), push(249117, "LGZ1030700000002")})
+        text += dlms::to_hex(frame) + "\n";
+    config_test::TempDir dir;
+    const Run run = decode({dir.write("e570.hex", text)});
+    CHECK(run.code == 0);
+    CHECK(run.lines.size() == 3);
+    INFO(run.err);
+    // Two meters: one line each, not one per push.
+    std::size_t said = 0;
+    for (std::size_t at = 0; (at = run.err.find("currents are likely in whole amperes", at)) != std::string::npos; ++at) ++said;
+    CHECK(said == 2);
+    CHECK(run.err.find("meter LGZ1030700000001") != std::string::npos);
+    CHECK(run.err.find("meter.scaling: {current_l1: {scaler: 0}") != std::string::npos);
 }

@@ -12,4 +12,5 @@ dlms2mqtt_test(decoder_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/decoder/positional_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/decoder/cut_push_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/decoder/dsmr_text_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/decoder/scaling_test.cpp
 )
