@@ -187,6 +187,9 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
         }
     }
     reader_thread.join();
+    // A replayed capture that ends inside a push: that push is cut short, an error like any other.
+    // (A serial port stopped mid-push is a shutdown, not a fault: not said.)
+    if (replay && !stop) decoder.finish(h);
     const auto& st = decoder.stats();
     log_info("stopping: " + std::to_string(st.pushes) + " pushes decoded, " + std::to_string(st.error_total()) +
              " frames not decoded, " + std::to_string(counters.corrupt_frames.load()) + " corrupt frames, " +
