@@ -14,11 +14,11 @@
 //     4 values (ED1.21, 15 minutes)    meter number, a value no source names, A+ A- (Wh)
 //     12 values (Elektro Celje)        ISK… device name, the list's name, U1-U3, I1-I3, P+, three
 //                                      values no source names
-//   The single-phase and ED1.21 lists are the operator's instantaneous list (its OBIS order, as
-//   published in amsreader-firmware#615) without the objects a single-phase meter lacks; the
-//   captures in amsreader-firmware#869 confirm each naming (single phase: P+ equals P+ L1; the
-//   energy lists: tariffs sum to their totals, and the 15-minute list's A- is the 1-second
-//   list's). Elektro Celje's list (amsreader-firmware#615): voltages and currents by their types
+//   The single-phase list is the operator's instantaneous list (its OBIS order, as published in
+//   amsreader-firmware#615) without the objects a single-phase meter lacks, and ED1.21's 9-value
+//   list follows that order up to U1; the captures in amsreader-firmware#869 confirm each naming
+//   (single phase: P+ equals P+ L1; the energy lists: tariffs sum to their totals, and the
+//   15-minute list's A- is the 1-second list's). Elektro Celje's list (amsreader-firmware#615): voltages and currents by their types
 //   and the operator's units, P+ as the only value U·I can carry.
 //   Landis+Gyr E450 (Austria)
 //     9 values                         clock, A+ A- R+ R- (Wh, varh), P+ P- Q+ Q- (W, var)
