@@ -27,6 +27,7 @@
 #include "bridge/outputs/output_log.hpp"
 #include "bridge/outputs/udp_sink.hpp"
 #include "decoder/decoder.hpp"
+#include "decoder/plausibility.hpp"
 
 namespace bridge {
 
@@ -119,11 +120,13 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
         dlms::DecodeStats stats = decoder.stats();
         stats.garbage_bytes = counters.garbage_bytes;
         stats.errors[static_cast<std::size_t>(dlms::ErrorCode::corrupt_frame)] += counters.corrupt_frames;
+        stats.errors[static_cast<std::size_t>(dlms::ErrorCode::not_dlms)] += counters.text_telegrams;
         return stats;
     };
     dlms::Decoder::Handlers h;
     // A push only partly understood is said once per meter and list (and counted on diagnostics).
     std::set<std::string> partly_understood;
+    std::set<std::string> implausible;
     h.on_push = [&](const dlms::Push& decoded) {
         if (!decoded.warnings.empty() &&
             partly_understood.insert(decoded.meter_serial() + "/" + decoded.list_id).second) {
@@ -133,6 +136,11 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
                         std::to_string(decoded.warnings.front().offset) + ", " + decoded.warnings.front().message +
                         "; `dlms2mqtt decode` of a `--record` capture shows them all");
         }
+        // Power the currents and voltages cannot carry: a unit is wrong; said once per meter and list.
+        if (auto why = dlms::implausible_scaling(decoded);
+            why && implausible.insert(decoded.meter_serial() + "/" + decoded.list_id).second)
+            log_warning("meter " + decoded.meter_serial() + (decoded.list_id.empty() ? "" : ", list " + decoded.list_id) +
+                        ": " + *why);
         dlms::Push push = decoded;
         guard.filter(push);
         const dlms::DecodeStats stats = line_stats();
@@ -194,6 +202,9 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
         }
     }
     reader_thread.join();
+    // A replayed capture that ends inside a push: that push is cut short, an error like any other.
+    // (A serial port stopped mid-push is a shutdown, not a fault: not said.)
+    if (replay && !stop) decoder.finish(h);
     const auto& st = decoder.stats();
     const std::string summary = std::to_string(st.pushes) + " pushes decoded, " + std::to_string(st.error_total()) +
                                 " frames not decoded, " + std::to_string(counters.corrupt_frames.load()) + " corrupt frames, " +

@@ -156,6 +156,12 @@ void Reader::consume(dlms::ByteView bytes, bool paced) {
         if (paced) waiter_.sleep_for(std::chrono::seconds(config_.meter.push_interval));
     };
     h.on_error = [&](const dlms::Error& e, dlms::ByteView frame) {
+        // A P1 port's text telegram is no damage on the wire: said as what it is.
+        if (e.code == dlms::ErrorCode::not_dlms) {
+            ++counters_.text_telegrams;
+            corrupt_log_(e.message);
+            return;
+        }
         ++counters_.corrupt_frames;
         corrupt_log_(std::string("corrupt frame skipped: ") + e.message + " [" +
                                             std::to_string(frame.size()) + " bytes, starting " + hex_context(frame, 0) + "]");

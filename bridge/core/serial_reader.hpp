@@ -27,6 +27,7 @@ std::string_view to_string(LinkState s);
 // Counters the reader thread keeps (framing happens there) and the worker reads.
 struct ReaderCounters {
     std::atomic<std::uint64_t> corrupt_frames{0};
+    std::atomic<std::uint64_t> text_telegrams{0};  // DSMR/P1 text telegrams: counted as not_dlms
     std::atomic<std::uint64_t> garbage_bytes{0};
     std::atomic<LinkState> link{LinkState::connecting};
 };
