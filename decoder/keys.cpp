@@ -4,22 +4,18 @@
 #include <cctype>
 #include <vector>
 
+#include "decoder/bytes.hpp"
+
 namespace dlms {
 
 namespace {
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 bool separator(char c) { return std::isspace(static_cast<unsigned char>(c)) || c == '-' || c == ':' || c == '"' || c == '\''; }
 
 std::array<std::uint8_t, 16> to_key(const std::string& digits) {
-    std::array<std::uint8_t, 16> k{};
-    for (std::size_t i = 0; i < 16; ++i)
-        k[i] = static_cast<std::uint8_t>((hex_digit(digits[2 * i]) << 4) | hex_digit(digits[2 * i + 1]));
-    return k;
+    const auto bytes = parse_hex(digits);  // 32 hex digits and nothing else: 16 bytes
+    std::array<std::uint8_t, 16> key{};
+    std::copy_n(bytes->begin(), key.size(), key.begin());
+    return key;
 }
 }  // namespace
 
@@ -35,7 +31,7 @@ std::optional<std::array<std::uint8_t, 16>> parse_key(std::string_view text, std
             continue;
         }
         if (c == ',') continue;
-        if (hex_digit(c) < 0) {
+        if (hex_value(c) < 0) {
             error = "holds a character that is not a hex digit (position " + std::to_string(i + 1) + ")";
             return std::nullopt;
         }
@@ -73,7 +69,7 @@ std::vector<Line> tokenise(std::string_view mail) {
         std::string_view digits = word;
         const bool prefixed = digits.starts_with("0x");
         if (prefixed) digits.remove_prefix(2);
-        const bool hex = std::all_of(digits.begin(), digits.end(), [](char c) { return hex_digit(c) >= 0; });
+        const bool hex = std::all_of(digits.begin(), digits.end(), [](char c) { return hex_value(c) >= 0; });
         lines.back().push_back({hex ? std::string(digits) : word, hex, hex && prefixed});
         word.clear();
     };

@@ -9,6 +9,8 @@
 #include <type_traits>
 #include <variant>
 
+#include "decoder/bytes.hpp"
+
 namespace ha {
 namespace {
 
@@ -23,17 +25,6 @@ json number_value(const dlms::Reading& r) {
     const auto n = dlms::scaled_number(r, unit_shift(r.unit));
     if (!n) return nullptr;
     return std::visit([](auto v) { return json(v); }, *n);
-}
-
-// Octet strings that are not text (the decoder already turned printable ones into text).
-std::string hex(const dlms::Bytes& bytes) {
-    static constexpr char digits[] = "0123456789ABCDEF";
-    std::string out;
-    for (auto b : bytes) {
-        out.push_back(digits[b >> 4]);
-        out.push_back(digits[b & 0x0F]);
-    }
-    return out;
 }
 
 // The offset of this machine's local time from UTC, in minutes, at that local wall-clock time.
@@ -118,7 +109,8 @@ json reading_value(const dlms::Reading& r, NoOffset no_offset) {
     if (r.is_number()) return number_value(r);
     if (auto* b = std::get_if<bool>(&r.raw)) return *b;
     if (auto* s = std::get_if<std::string>(&r.raw)) return *s;
-    if (auto* o = std::get_if<dlms::OctetString>(&r.raw)) return hex(o->bytes);
+    // An octet string left as bytes is not text (the decoder made printable ones text): hex.
+    if (auto* o = std::get_if<dlms::OctetString>(&r.raw)) return dlms::to_hex(o->bytes);
     if (auto* t = std::get_if<dlms::DateTime>(&r.raw)) {
         if (auto iso = iso8601(*t, no_offset)) return *iso;
     }

@@ -1,5 +1,5 @@
-// State JSON: one object per push, every reading converted to its display unit. This is the
-// edge where the decoder's raw integers become numbers.
+// Home Assistant's JSON: the state object of a push (each reading in its display unit, the number
+// from dlms::scaled_number), the meter's diagnostics and the bridge's state, and their parts.
 #pragma once
 
 #include <cstddef>

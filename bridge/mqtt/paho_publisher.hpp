@@ -93,7 +93,6 @@ public:
                             const std::atomic<bool>* cancel = nullptr) const;
 
     PublisherStats stats() const;
-    const std::string& server_uri() const { return uri_; }
 
 private:
     class ConnectListener;
