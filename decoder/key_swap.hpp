@@ -21,8 +21,8 @@ public:
 
     enum class Outcome : std::uint8_t {
         failed,        // neither way round
-        decrypted,     // with the keys as they were last found to work
-        swapped_now,   // only with the keys swapped: from now on they are taken swapped
+        decrypted,     // nothing to warn about
+        swapped_now,   // with the keys swapped, where the configured way was taken until now
     };
 
     bool has_encryption_key() const { return gcm_ != nullptr; }
