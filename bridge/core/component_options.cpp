@@ -48,6 +48,10 @@ MqttSinkOptions mqtt_sink_options(const Config& config) {
     return o;
 }
 
+MqttOutputOptions mqtt_output_options(const OutputContext& context) {
+    return {context.replay, context.stop, log_to(LogLevel::warning)};
+}
+
 UdpOptions udp_options(const Config& config) {
     UdpOptions o;
     o.address = config.udp.address;

@@ -4,6 +4,8 @@
 
 #include "bridge/config/config.hpp"
 #include "bridge/core/serial_port.hpp"
+#include "bridge/core/output_list.hpp"
+#include "bridge/mqtt/mqtt_output.hpp"
 #include "bridge/mqtt/mqtt_sink.hpp"
 #include "bridge/mqtt/paho_publisher.hpp"
 #include "bridge/outputs/csv_sink.hpp"
@@ -17,6 +19,7 @@ dlms::DecoderOptions decoder_options(const Config& config);
 // With the daemon's log as Paho's log and warnings.
 PahoOptions paho_options(const Config& config);
 MqttSinkOptions mqtt_sink_options(const Config& config);
+MqttOutputOptions mqtt_output_options(const OutputContext& context);
 UdpOptions udp_options(const Config& config);
 CsvOptions csv_options(const Config& config);
 

@@ -1,6 +1,6 @@
 // The running bridge:
 //
-//   serial port / capture ─► reader thread ─► BoundedQueue<LinkFrame> ─► worker thread ─► sinks
+//   serial port / capture ─► reader thread ─► BoundedQueue<LinkFrame> ─► worker thread ─► outputs
 //   (FdReader, reopened      (StreamFramer:    (drop-oldest)              (Decoder, EnergyGuard,
 //    with backoff)            cut + check)                                 MQTT, UDP, CSV, health)
 //
@@ -10,8 +10,10 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include "bridge/config/config.hpp"
+#include "bridge/core/output_list.hpp"
 #include "bridge/core/stop_signal.hpp"
 
 namespace bridge {
@@ -23,7 +25,10 @@ struct RunOptions {
 };
 
 // Runs until `stop` is set or, with a replay, until the capture is read and published.
-// Returns the process exit code. What a sink throws ends it with the reader stopped first.
+// Returns the process exit code. What an output throws ends it with the reader stopped first.
+// The outputs are standard_outputs() unless `makers` says otherwise (a test adds its own).
 int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop);
+int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop,
+               const std::vector<OutputMaker>& makers);
 
 }  // namespace bridge

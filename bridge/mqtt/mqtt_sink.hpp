@@ -3,8 +3,9 @@
 // brings a reading never seen before, after every reconnect and when Home Assistant announces
 // "online" on <discovery_prefix>/status.
 //
-// take() and tick() run on the worker thread; the reconnect and Home Assistant callbacks run on
-// client threads. One mutex guards the per-meter state; the publisher is never called under it.
+// push(), failure(), tick() and link_changed() run on the worker thread; the reconnect and Home
+// Assistant callbacks run on client threads. One mutex guards the per-meter state; the publisher
+// is never called under it.
 #pragma once
 
 #include <chrono>
@@ -18,7 +19,7 @@
 #include <vector>
 
 #include "bridge/mqtt/publisher.hpp"
-#include "bridge/outputs/sink.hpp"
+#include "bridge/outputs/output.hpp"
 #include "decoder/decoder.hpp"
 #include "decoder/push.hpp"
 #include "ha_discovery/discovery.hpp"
@@ -34,7 +35,7 @@ struct MqttSinkOptions {
     std::function<void(std::string_view)> log;  // empty = silent
 };
 
-class MqttSink final : public Sink {
+class MqttSink final : public Output {
 public:
     using Clock = std::chrono::system_clock;
 
@@ -45,7 +46,14 @@ public:
     MqttSink(const MqttSink&) = delete;
     MqttSink& operator=(const MqttSink&) = delete;
 
-    void take(const Delivery& delivery) override;
+    void push(const RecordPtr& record) override;
+    void failure(const Failure& failure) override { take_failure(failure); }
+    // The bridge device shows the line's state; the tick also moves diagnostics and availability.
+    void link_changed(const LineState& line) override { update_line(line.link, line.stats, line.now); }
+    void tick(const LineState& line) override {
+        update_line(line.link, line.stats, line.now);
+        tick(line.now);
+    }
 
     // A frame that failed to decode: counted on the diagnostics of its meter (of every known
     // meter when it names none). A meter first seen this way gets its diagnostics entities and
@@ -71,7 +79,9 @@ public:
 
 private:
     struct Meter {
-        dlms::Push last_push;   // holds at least the system title once the meter is known
+        RecordPtr last;         // the last push; null while none has decoded
+        dlms::Push named;       // a meter known only from failures: its system title
+        const dlms::Push& push() const { return last ? last->push() : named; }
         dlms::DecodeStats stats;
         Clock::time_point last_received{};
         Clock::time_point last_diagnostics{};
@@ -91,9 +101,9 @@ private:
     using Outbox = std::vector<Outgoing>;
 
     // Built under the lock, sent after it is released (see send()).
-    void add_discovery(Outbox& out, const dlms::Push& push) const;
+    void add_discovery(Outbox& out, const Meter& meter) const;
     void add_availability(Outbox& out, const std::string& slug, bool online) const;
-    void add_state(Outbox& out, const std::string& slug, const dlms::Push& push) const;
+    void add_state(Outbox& out, const std::string& slug, const Meter& meter) const;
     void add_diagnostics(Outbox& out, const std::string& slug, Meter& meter, Clock::time_point now) const;
     void add_failure(Outbox& out, const std::string& slug, Meter& meter, const Failure& failure);
     void add_bridge_state(Outbox& out, Clock::time_point now);

@@ -25,7 +25,7 @@
 #include "bridge/config/choices.hpp"
 #include "bridge/outputs/energy_today.hpp"
 #include "bridge/outputs/output_log.hpp"
-#include "bridge/outputs/sink.hpp"
+#include "bridge/outputs/output.hpp"
 
 namespace bridge {
 
@@ -37,7 +37,7 @@ struct UdpOptions {
     std::string version;  // the bridge version, sent in the legacy line
 };
 
-class UdpSink final : public Sink {
+class UdpSink final : public Output {
 public:
     struct Counters {
         std::uint64_t sent = 0;
@@ -52,14 +52,14 @@ public:
     UdpSink(const UdpSink&) = delete;
     UdpSink& operator=(const UdpSink&) = delete;
 
-    void take(const Delivery& delivery) override;
+    void push(const RecordPtr& record) override;
 
     Counters counters() const { return {sent_.load(), send_errors_.load()}; }
 
 private:
-    std::string payload(const Delivery& delivery);
-    std::string json_payload(const Delivery& delivery) const;
-    std::string legacy_payload(const Delivery& delivery);
+    std::string payload(const Record& record);
+    std::string json_payload(const Record& record) const;
+    std::string legacy_payload(const Record& record);
 
     UdpOptions options_;
     std::shared_ptr<EnergyToday> energy_;
