@@ -4,7 +4,9 @@
 
 #include "bridge/config/config.hpp"
 #include "bridge/core/serial_port.hpp"
+#include "bridge/core/daemon.hpp"
 #include "bridge/core/output_list.hpp"
+#include "bridge/core/serial_reader.hpp"
 #include "bridge/mqtt/mqtt_output.hpp"
 #include "bridge/mqtt/mqtt_sink.hpp"
 #include "bridge/mqtt/paho_publisher.hpp"
@@ -15,6 +17,8 @@
 namespace bridge {
 
 SerialSettings serial_settings(const Config::Serial& serial);
+ReaderOptions reader_options(const Config& config, const RunOptions& run);
+DaemonOptions daemon_options(const Config& config);
 dlms::DecoderOptions decoder_options(const Config& config);
 // With the daemon's log as Paho's log and warnings.
 PahoOptions paho_options(const Config& config);

@@ -71,6 +71,7 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
                const std::vector<OutputMaker>& makers) {
     const std::atomic<bool>& stop = stop_signal.flag();
     const bool replay = !options.replay.empty();
+    const DaemonOptions settings = daemon_options(config);
     // Outputs first: a bad output setting is a start-up error, before any byte is read.
     std::vector<std::unique_ptr<Output>> outputs;
     try {
@@ -91,9 +92,9 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
     // kill and restart a daemon that is doing what it should).
     ServiceNotifier notifier(log_to(LogLevel::warning));
     std::atomic<bool> announced{false};
-    BoundedQueue<dlms::LinkFrame> queue(config.queue.capacity);
+    BoundedQueue<dlms::LinkFrame> queue(settings.queue_capacity);
     ReaderCounters counters;
-    Reader reader(config, options, queue, counters, stop_signal);
+    Reader reader(reader_options(config, options), queue, counters, stop_signal);
     reader.on_status = [&](std::string_view status) {
         if (!announced.exchange(true)) notifier.ready(status);
         else notifier.status(status);
@@ -134,7 +135,7 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
         guard.filter(push);
         const RecordPtr record = Record::make(std::move(push), line_stats(), std::chrono::system_clock::now());
         for (auto& output : outputs) output->push(record);
-        if (!config.health.file.empty()) touch(config.health.file);
+        if (!settings.health_file.empty()) touch(settings.health_file);
     };
     h.on_error = [&](const dlms::Error& e, dlms::ByteView unit) {
         auto& limited = decode_log[static_cast<std::size_t>(e.code)];
@@ -151,7 +152,7 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
     // The worker: this thread. It sleeps until a frame, the queue's close or the next tick. The
     // tick (meter offline after 3 push intervals, diagnostics once per interval, the line's state
     // on the bridge device) needs no finer grain than half a push interval, and never less than 1 s.
-    const auto tick_period = std::max<std::chrono::milliseconds>(1s, std::chrono::seconds(config.meter.push_interval) / 2);
+    const auto tick_period = std::max<std::chrono::milliseconds>(1s, settings.push_interval / 2);
     auto last_tick = std::chrono::steady_clock::now();
     std::uint64_t dropped_reported = 0;
     std::string last_link;  // none yet: the first tick tells every output the line's state

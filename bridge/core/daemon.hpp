@@ -9,6 +9,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,13 @@ struct RunOptions {
     std::string replay;   // capture file, or "-" for stdin; empty = the serial port
     bool fast = false;    // replay without the meter's pace
     std::string record;   // append the raw serial bytes here (for bug reports)
+};
+
+// What the worker loop itself needs of the settings (component_options.cpp's daemon_options()).
+struct DaemonOptions {
+    std::size_t queue_capacity = Config::Queue{}.capacity;                // frames between the threads
+    std::chrono::seconds push_interval{Config::Meter{}.push_interval};    // sets the tick's period
+    std::string health_file;                                              // touched on each push; empty = off
 };
 
 // Runs until `stop` is set or, with a replay, until the capture is read and published.

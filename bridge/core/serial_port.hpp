@@ -10,13 +10,14 @@
 #include <string>
 #include <string_view>
 
+#include "bridge/config/choices.hpp"
 #include "bridge/config/tcp_endpoint.hpp"
 
 namespace bridge {
 
 struct SerialSettings {
     int baud = 2400;
-    char parity = 'N';  // 'N', 'E', 'O'
+    Parity parity = Parity::none;
     int data_bits = 8;
     int stop_bits = 1;
 };

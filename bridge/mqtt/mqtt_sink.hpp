@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bridge/config/config.hpp"
 #include "bridge/mqtt/publisher.hpp"
 #include "bridge/outputs/output.hpp"
 #include "decoder/decoder.hpp"
@@ -28,10 +29,10 @@ namespace bridge {
 
 struct MqttSinkOptions {
     ha::Topics topics;
-    int qos = 1;
-    std::chrono::seconds push_interval{10};  // how often the meter pushes
-    std::string bridge_version;              // shown in the discovery device block
-    bool discovery = true;                   // publish Home Assistant discovery
+    int qos = Config::Mqtt{}.qos;
+    std::chrono::seconds push_interval{Config::Meter{}.push_interval};  // how often the meter pushes
+    std::string bridge_version;                                         // shown in the discovery device block
+    bool discovery = Config::Mqtt{}.discovery;                          // publish Home Assistant discovery
     std::function<void(std::string_view)> log;  // empty = silent
 };
 
@@ -67,7 +68,7 @@ public:
     // when the line changes and at most once per push interval when only the counters move.
     void update_line(std::string_view serial_link, const dlms::DecodeStats& stats, Clock::time_point now);
 
-    // Called about once a second: a meter silent for 3 × push_interval turns "offline", and
+    // Called about once a second: a meter silent for silence_limit() turns "offline", and
     // diagnostics are republished every push_interval so the time since the last push moves.
     void tick(Clock::time_point now);
 
@@ -75,7 +76,7 @@ public:
     void republish_all();
 
     // A meter turns offline after this much silence.
-    std::chrono::seconds offline_after() const { return options_.push_interval * 3; }
+    std::chrono::seconds offline_after() const { return silence_limit(options_.push_interval); }
 
 private:
     struct Meter {

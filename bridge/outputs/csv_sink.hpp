@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "bridge/config/choices.hpp"
+#include "bridge/config/config.hpp"
 #include "bridge/outputs/energy_today.hpp"
 #include "bridge/outputs/output_log.hpp"
 #include "bridge/outputs/output.hpp"
@@ -44,7 +45,7 @@ namespace bridge {
 struct CsvOptions {
     using Interval = CsvInterval;
     std::string directory;
-    Interval interval = Interval::push;  // minute: the first push of each minute only
+    Interval interval = Config::Csv{}.interval;  // minute: the first push of each minute only
     std::string version;                 // the bridge version (logged when a file is started)
     std::chrono::seconds sync_interval = std::chrono::seconds(10);  // 0: fdatasync every row
 };

@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 
 #include "bridge/config/choices.hpp"
+#include "bridge/config/config.hpp"
 #include "bridge/outputs/energy_today.hpp"
 #include "bridge/outputs/output_log.hpp"
 #include "bridge/outputs/output.hpp"
@@ -31,9 +32,9 @@ namespace bridge {
 
 struct UdpOptions {
     using Format = UdpFormat;
-    std::string address = "255.255.255.255";  // IPv4 address (broadcast, unicast or multicast)
-    std::uint16_t port = 3434;
-    Format format = Format::json;
+    std::string address = Config::Udp{}.address;  // IPv4 address (broadcast, unicast or multicast)
+    std::uint16_t port = static_cast<std::uint16_t>(Config::Udp{}.port);
+    Format format = Config::Udp{}.format;
     std::string version;  // the bridge version, sent in the legacy line
 };
 
