@@ -36,8 +36,8 @@ nlohmann::json state_json(const dlms::Push& push, const KeyedReadings& keyed, No
 
 // The display value of each keyed reading (reading_value below), in the same order.
 std::vector<nlohmann::json> reading_values(const KeyedReadings& keyed, NoOffset no_offset = NoOffset::local);
-// The same, from values already computed: the record of a push scales each reading once.
-nlohmann::json state_json(const dlms::Push& push, const KeyedReadings& keyed, const std::vector<nlohmann::json>& values,
+// The same, from values already computed (moved in): the record of a push scales each reading once.
+nlohmann::json state_json(const dlms::Push& push, const KeyedReadings& keyed, std::vector<nlohmann::json> values,
                           NoOffset no_offset);
 
 // The last thing that went wrong with a meter's pushes; empty kind = nothing yet.
@@ -51,6 +51,10 @@ struct LastError {
 // first good push), last_error ("none" or the kind) and last_error_message.
 nlohmann::json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
                                 double seconds_since_last_push, const LastError& last_error = {});
+// diagnostics_json(...).dump(), byte for byte, written without building the object: it goes out
+// with every push.
+std::string diagnostics_text(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
+                             double seconds_since_last_push, const LastError& last_error = {});
 
 // The bridge device's state (<base>/bridge/state): the meter line ("connected", "no data",
 // "disconnected", "replay"), the line's counters and its last error.

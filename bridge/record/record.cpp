@@ -1,6 +1,5 @@
 #include "bridge/record/record.hpp"
 
-#include <variant>
 
 #include "ha_discovery/state.hpp"
 
@@ -12,14 +11,8 @@ Record::Record(dlms::Push push, const dlms::DecodeStats& stats, Clock::time_poin
     keyed_ = ha::keyed_readings(push_);
     units_.reserve(keyed_.size());
     for (const auto& entry : keyed_) units_.push_back(ha::display_unit(*entry.second));
-    values_ = ha::reading_values(keyed_, ha::NoOffset::local);
-    // As the state object decides it: both powers present as numbers.
-    bool in = false, out = false;
-    for (std::size_t i = 0; i < keyed_.size(); ++i) {
-        in |= keyed_[i].first == "power_import" && values_[i].is_number();
-        out |= keyed_[i].first == "power_export" && values_[i].is_number();
-    }
-    power_net_ = in && out;
+    // Each value scaled once, straight into the state object.
+    state_ = ha::state_json(push_, keyed_, ha::reading_values(keyed_, ha::NoOffset::local), ha::NoOffset::local);
 }
 
 std::shared_ptr<const Record> Record::make(dlms::Push push, const dlms::DecodeStats& stats, Clock::time_point received) {
@@ -32,22 +25,11 @@ std::optional<double> Record::number(std::string_view key) const {
 }
 
 const std::vector<nlohmann::json>& Record::values_as_sent() const {
-    std::call_once(sent_values_once_, [this] {
-        // Only a date-time differs between the two: the numbers are not scaled again.
-        sent_values_ = values_;
-        for (std::size_t i = 0; i < keyed_.size(); ++i)
-            if (std::holds_alternative<dlms::DateTime>(keyed_[i].second->raw))
-                sent_values_[i] = ha::reading_value(*keyed_[i].second, ha::NoOffset::none);
-    });
+    std::call_once(sent_values_once_, [this] { sent_values_ = ha::reading_values(keyed_, ha::NoOffset::none); });
     return sent_values_;
 }
 
 const nlohmann::json& Record::value_as_sent(std::size_t i) const { return values_as_sent()[i]; }
-
-const nlohmann::json& Record::state() const {
-    std::call_once(state_once_, [this] { state_ = ha::state_json(push_, keyed_, values_, ha::NoOffset::local); });
-    return state_;
-}
 
 const nlohmann::json& Record::state_as_sent() const {
     std::call_once(sent_state_once_,

@@ -4,7 +4,7 @@
 // again.
 //
 // Immutable once built and shared (outputs may keep it: MQTT republishes the last state after a
-// reconnect, from a client thread). The two state objects are built on first use, once.
+// reconnect, from a client thread). What only some outputs need is built on first use, once.
 #pragma once
 
 #include <chrono>
@@ -51,12 +51,12 @@ public:
     // A reading's value in its wire unit (Wh, W), for outputs that compute with it.
     std::optional<double> number(std::string_view key) const;
     // Whether the state carries "power_net" (import minus export power).
-    bool has_power_net() const { return power_net_; }
+    bool has_power_net() const { return state_.contains("power_net"); }
 
     // The state object: every keyed reading in its display unit, "power_net", "list_id",
     // "frame_counter", "meter_time". state(): a time without a UTC offset gets this machine's
     // (Home Assistant needs one); state_as_sent(): the meter's clock as sent.
-    const nlohmann::json& state() const;
+    const nlohmann::json& state() const { return state_; }
     const nlohmann::json& state_as_sent() const;
 
 private:
@@ -68,12 +68,12 @@ private:
     std::string serial_;
     Keyed keyed_;
     std::vector<std::string_view> units_;
-    std::vector<nlohmann::json> values_;  // display values, offsets guessed (the MQTT state)
-    bool power_net_ = false;
+    nlohmann::json state_;  // every output with Home Assistant's needs renders it
 
-    mutable std::once_flag state_once_, sent_values_once_, sent_state_once_;
-    mutable nlohmann::json state_, state_as_sent_;
+    // For the outputs that show the meter's clock as sent (UDP, CSV): only made when asked.
+    mutable std::once_flag sent_values_once_, sent_state_once_;
     mutable std::vector<nlohmann::json> sent_values_;
+    mutable nlohmann::json state_as_sent_;
 };
 
 using RecordPtr = std::shared_ptr<const Record>;
