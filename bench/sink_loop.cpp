@@ -7,6 +7,7 @@
 //   sink_loop N     exits 0 when all N pushes were published
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "bridge/mqtt/mqtt_sink.hpp"
@@ -33,9 +34,10 @@ extern "C" __attribute__((noinline)) void dlms2mqtt_publish_pushes(bridge::Energ
                                                                    const dlms::DecodeStats& stats) {
     auto when = std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000));
     for (const auto& decoded : pushes) {
+        std::string serial = decoded.meter_serial();
         dlms::Push push = decoded;
-        guard.filter(push);
-        sink.push(bridge::Record::make(std::move(push), stats, when));
+        guard.filter(push, serial);
+        sink.push(bridge::Record::make(std::move(push), std::move(serial), stats, when));
         when += std::chrono::seconds(10);
     }
 }

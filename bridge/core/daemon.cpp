@@ -117,9 +117,10 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
     std::set<std::string> partly_understood;
     std::set<std::string> implausible;
     h.on_push = [&](const dlms::Push& decoded) {
-        if (!decoded.warnings.empty() &&
-            partly_understood.insert(decoded.meter_serial() + "/" + decoded.list_id).second) {
-            log_warning("meter " + decoded.meter_serial() + (decoded.list_id.empty() ? "" : ", list " + decoded.list_id) + ": " +
+        // The meter's identity, derived once for the warnings, the guard and the record.
+        std::string serial = decoded.meter_serial();
+        if (!decoded.warnings.empty() && partly_understood.insert(serial + "/" + decoded.list_id).second) {
+            log_warning("meter " + serial + (decoded.list_id.empty() ? "" : ", list " + decoded.list_id) + ": " +
                         std::to_string(decoded.unplaced_values) + " of " + std::to_string(decoded.readings.size()) +
                         " values could not be named or scaled (published by index); first: at offset " +
                         std::to_string(decoded.warnings.front().offset) + ", " + decoded.warnings.front().message +
@@ -127,13 +128,14 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
         }
         // Power the currents and voltages cannot carry: a unit is wrong; said once per meter and list.
         if (auto why = dlms::implausible_scaling(decoded);
-            why && implausible.insert(decoded.meter_serial() + "/" + decoded.list_id).second)
-            log_warning("meter " + decoded.meter_serial() + (decoded.list_id.empty() ? "" : ", list " + decoded.list_id) +
+            why && implausible.insert(serial + "/" + decoded.list_id).second)
+            log_warning("meter " + serial + (decoded.list_id.empty() ? "" : ", list " + decoded.list_id) +
                         ": " + *why);
         // The one copy of the push: the guard filters it, and the record owns it from then on.
         dlms::Push push = decoded;
-        guard.filter(push);
-        const RecordPtr record = Record::make(std::move(push), line_stats(), std::chrono::system_clock::now());
+        guard.filter(push, serial);
+        const RecordPtr record =
+            Record::make(std::move(push), std::move(serial), line_stats(), std::chrono::system_clock::now());
         for (auto& output : outputs) output->push(record);
         if (!settings.health_file.empty()) touch(settings.health_file);
     };

@@ -5,8 +5,8 @@
 
 namespace bridge {
 
-Record::Record(dlms::Push push, const dlms::DecodeStats& stats, Clock::time_point received)
-    : push_(std::move(push)), stats_(stats), received_(received), serial_(push_.meter_serial()) {
+Record::Record(dlms::Push push, std::string serial, const dlms::DecodeStats& stats, Clock::time_point received)
+    : push_(std::move(push)), stats_(stats), received_(received), serial_(std::move(serial)) {
     // Keyed after the move: the pointers point into this record's own push.
     keyed_ = ha::keyed_readings(push_);
     units_.reserve(keyed_.size());
@@ -15,8 +15,14 @@ Record::Record(dlms::Push push, const dlms::DecodeStats& stats, Clock::time_poin
     state_ = ha::state_json(push_, keyed_, ha::reading_values(keyed_, ha::NoOffset::local), ha::NoOffset::local);
 }
 
+std::shared_ptr<const Record> Record::make(dlms::Push push, std::string serial, const dlms::DecodeStats& stats,
+                                           Clock::time_point received) {
+    return std::make_shared<const Record>(std::move(push), std::move(serial), stats, received);
+}
+
 std::shared_ptr<const Record> Record::make(dlms::Push push, const dlms::DecodeStats& stats, Clock::time_point received) {
-    return std::make_shared<const Record>(std::move(push), stats, received);
+    std::string serial = push.meter_serial();
+    return make(std::move(push), std::move(serial), stats, received);
 }
 
 std::optional<double> Record::number(std::string_view key) const {

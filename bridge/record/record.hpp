@@ -32,7 +32,10 @@ public:
     using Keyed = std::vector<std::pair<std::string, const dlms::Reading*>>;
 
     // Takes the push (already filtered by the energy guard) by value: moved in, never copied.
-    Record(dlms::Push push, const dlms::DecodeStats& stats, Clock::time_point received);
+    // `serial`: the push's Push::meter_serial(), when the caller derived it already.
+    Record(dlms::Push push, std::string serial, const dlms::DecodeStats& stats, Clock::time_point received);
+    static std::shared_ptr<const Record> make(dlms::Push push, std::string serial, const dlms::DecodeStats& stats,
+                                              Clock::time_point received);
     static std::shared_ptr<const Record> make(dlms::Push push, const dlms::DecodeStats& stats,
                                               Clock::time_point received);
     Record(const Record&) = delete;
