@@ -11,15 +11,17 @@
 #include <string_view>
 
 #include "bridge/config/choices.hpp"
+#include "bridge/config/config.hpp"
 #include "bridge/config/tcp_endpoint.hpp"
 
 namespace bridge {
 
+// Defaults: Config's, written once there.
 struct SerialSettings {
-    int baud = 2400;
-    Parity parity = Parity::none;
-    int data_bits = 8;
-    int stop_bits = 1;
+    int baud = Config::Serial{}.baud;
+    Parity parity = Config::Serial{}.parity;
+    int data_bits = Config::Serial{}.data_bits;
+    int stop_bits = Config::Serial{}.stop_bits;
 };
 
 // What a read gave: bytes, nothing within the timeout, or the end of the stream (a file's end,
