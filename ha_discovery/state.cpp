@@ -1,6 +1,8 @@
 #include "ha_discovery/state.hpp"
 
 #include <algorithm>
+#include <array>
+#include <utility>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -16,13 +18,8 @@ namespace {
 
 using nlohmann::json;
 
-// Energy goes out in kWh/kvarh: shift the decimal exponent by -3.
-int unit_shift(dlms::Unit unit) {
-    return (unit == dlms::Unit::watt_hour || unit == dlms::Unit::var_hour) ? -3 : 0;
-}
-
 json number_value(const dlms::Reading& r) {
-    const auto n = dlms::scaled_number(r, unit_shift(r.unit));
+    const auto n = dlms::scaled_number(r, display_of(r.unit).shift);
     if (!n) return nullptr;
     return std::visit([](auto v) { return json(v); }, *n);
 }
@@ -97,13 +94,16 @@ KeyedReadings keyed_readings(const dlms::Push& push) {
     return out;
 }
 
-std::string_view display_unit(const dlms::Reading& reading) {
-    switch (reading.unit) {
-        case dlms::Unit::watt_hour: return "kWh";
-        case dlms::Unit::var_hour: return "kvarh";
-        default: return dlms::unit_symbol(reading.unit);
+// The one display rule: energy goes out in kilo-units (the decimal exponent shifted by -3).
+Display display_of(dlms::Unit unit) {
+    switch (unit) {
+        case dlms::Unit::watt_hour: return {"kWh", -3};
+        case dlms::Unit::var_hour: return {"kvarh", -3};
+        default: return {dlms::unit_symbol(unit), 0};
     }
 }
+
+std::string_view display_unit(const dlms::Reading& reading) { return display_of(reading.unit).unit; }
 
 json reading_value(const dlms::Reading& r, NoOffset no_offset) {
     if (r.is_number()) return number_value(r);
@@ -119,9 +119,20 @@ json reading_value(const dlms::Reading& r, NoOffset no_offset) {
 
 json state_json(const dlms::Push& push) { return state_json(push, keyed_readings(push)); }
 
+std::vector<json> reading_values(const KeyedReadings& keyed, NoOffset no_offset) {
+    std::vector<json> values;
+    values.reserve(keyed.size());
+    for (const auto& entry : keyed) values.push_back(reading_value(*entry.second, no_offset));
+    return values;
+}
+
 json state_json(const dlms::Push& push, const KeyedReadings& keyed, NoOffset no_offset) {
+    return state_json(push, keyed, reading_values(keyed, no_offset), no_offset);
+}
+
+json state_json(const dlms::Push& push, const KeyedReadings& keyed, std::vector<json> values, NoOffset no_offset) {
     json state = json::object();
-    for (const auto& [key, reading] : keyed) state[key] = reading_value(*reading, no_offset);
+    for (std::size_t i = 0; i < keyed.size() && i < values.size(); ++i) state[keyed[i].first] = std::move(values[i]);
 
     const auto in = state.find("power_import");
     const auto out = state.find("power_export");
@@ -161,6 +172,55 @@ json bridge_state_json(std::string_view serial_link, const dlms::DecodeStats& st
     return out;
 }
 
+namespace {
+// The age as diagnostics_json() holds it: tenths of a second, or null before the first push.
+json age_value(double seconds) {
+    if (std::isfinite(seconds) && seconds >= 0) return std::round(seconds * 10.0) / 10.0;
+    return nullptr;
+}
+
+// The error kinds in the order a JSON object keeps its keys (sorted), as indices of ErrorCode.
+const std::array<std::size_t, dlms::kErrorCodeCount>& kinds_sorted() {
+    static const auto order = [] {
+        std::array<std::size_t, dlms::kErrorCodeCount> o{};
+        for (std::size_t i = 0; i < o.size(); ++i) o[i] = i;
+        std::sort(o.begin(), o.end(), [](std::size_t a, std::size_t b) {
+            return dlms::to_string(static_cast<dlms::ErrorCode>(a)) < dlms::to_string(static_cast<dlms::ErrorCode>(b));
+        });
+        return o;
+    }();
+    return order;
+}
+
+std::string quoted(std::string_view text) {
+    return json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+}  // namespace
+
+// Keys in sorted order, as json::dump writes an object.
+std::string diagnostics_text(const dlms::DecodeStats& stats, std::uint32_t frame_counter, double seconds_since_last_push,
+                             const LastError& last_error) {
+    std::string out;
+    out.reserve(512);
+    out += "{\"error_total\":" + std::to_string(stats.error_total()) + ",\"errors\":{";
+    bool first = true;
+    for (std::size_t i : kinds_sorted()) {
+        if (!std::exchange(first, false)) out += ',';
+        out += '"';
+        out += dlms::to_string(static_cast<dlms::ErrorCode>(i));
+        out += "\":" + std::to_string(stats.errors[i]);
+    }
+    out += "},\"frame_counter\":" + std::to_string(frame_counter);
+    out += ",\"garbage_bytes\":" + std::to_string(stats.garbage_bytes);
+    out += ",\"last_error\":" + quoted(last_error.kind.empty() ? std::string_view("none") : last_error.kind);
+    out += ",\"last_error_message\":" + quoted(last_error.message);
+    out += ",\"missed_pushes\":" + std::to_string(stats.missed_pushes);
+    out += ",\"pushes\":" + std::to_string(stats.pushes);
+    out += ",\"seconds_since_last_push\":" + age_value(seconds_since_last_push).dump();
+    out += ",\"unplaced_values\":" + std::to_string(stats.unplaced_values) + "}";
+    return out;
+}
+
 json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
                       double seconds_since_last_push, const LastError& last_error) {
     json out = {
@@ -173,10 +233,7 @@ json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counte
         {"garbage_bytes", stats.garbage_bytes},
     };
     // Before the first push there is no age to report: null shows as "unknown".
-    if (std::isfinite(seconds_since_last_push) && seconds_since_last_push >= 0)
-        out["seconds_since_last_push"] = std::round(seconds_since_last_push * 10.0) / 10.0;
-    else
-        out["seconds_since_last_push"] = nullptr;
+    out["seconds_since_last_push"] = age_value(seconds_since_last_push);
     add_last_error(out, last_error);
     return out;
 }
