@@ -4,30 +4,23 @@
 # (cmake -P).
 #
 #   decoder/ <- ha_discovery/ <- bridge/        decoder/ <- simulator/ (frame builders, the meter)
-#   inside bridge/: config <- outputs <- mqtt <- core <- commands; only commands runs the simulator
-#   bridge/outputs/ renders pushes without Home Assistant's naming: nothing of ha_discovery/.
+#   inside bridge/: config <- record <- outputs <- mqtt <- core <- commands; only commands runs
+#   the simulator. bridge/outputs/ renders the record without Home Assistant's naming: nothing of
+#   ha_discovery/.
 cmake_minimum_required(VERSION 3.25)  # policies for script mode (IN_LIST)
 
 set(layers decoder ha_discovery simulator
-           bridge/config bridge/outputs bridge/mqtt bridge/core bridge/commands)
+           bridge/config bridge/record bridge/outputs bridge/mqtt bridge/core bridge/commands)
 set(may_include_decoder         decoder)
 set(may_include_ha_discovery    decoder ha_discovery)
 set(may_include_simulator       decoder simulator)
 set(may_include_bridge/config   decoder ha_discovery bridge/config)
-set(may_include_bridge/outputs  decoder bridge/config bridge/outputs)
-set(may_include_bridge/mqtt     decoder ha_discovery bridge/config bridge/outputs bridge/mqtt)
-set(may_include_bridge/core     decoder ha_discovery bridge/config bridge/outputs bridge/mqtt bridge/core)
-set(may_include_bridge/commands decoder ha_discovery simulator
-                                bridge/config bridge/outputs bridge/mqtt bridge/core bridge/commands)
-
-# Includes that break the rule today and are being removed: each entry is "file|included header".
-# A new violation fails at once; an entry here is tolerated (and named) until its include is gone,
-# and then the entry is to be deleted so that the rule holds for that file too.
-set(known_exceptions
-  "bridge/outputs/csv_sink.cpp|ha_discovery/state.hpp"
-  "bridge/outputs/sink.hpp|ha_discovery/state.hpp"
-  "bridge/outputs/udp_sink.cpp|ha_discovery/state.hpp"
-)
+set(may_include_bridge/record   decoder ha_discovery bridge/config bridge/record)
+set(may_include_bridge/outputs  decoder bridge/config bridge/record bridge/outputs)
+set(may_include_bridge/mqtt     decoder ha_discovery bridge/config bridge/record bridge/outputs bridge/mqtt)
+set(may_include_bridge/core     decoder ha_discovery bridge/config bridge/record bridge/outputs bridge/mqtt bridge/core)
+set(may_include_bridge/commands decoder ha_discovery simulator bridge/config bridge/record
+                                bridge/outputs bridge/mqtt bridge/core bridge/commands)
 
 # A folder under bridge/ that no rule names has no place in the order yet: it must get one.
 file(GLOB bridge_dirs LIST_DIRECTORIES true RELATIVE "${SOURCE_DIR}" "${SOURCE_DIR}/bridge/*")
@@ -38,7 +31,6 @@ foreach(dir IN LISTS bridge_dirs)
   endif()
 endforeach()
 
-set(tolerated "")
 foreach(layer IN LISTS layers)
   file(GLOB_RECURSE files RELATIVE "${SOURCE_DIR}" "${SOURCE_DIR}/${layer}/*.cpp" "${SOURCE_DIR}/${layer}/*.hpp")
   foreach(f IN LISTS files)
@@ -55,28 +47,14 @@ foreach(layer IN LISTS layers)
       if(allowed)
         continue()
       endif()
-      if("${f}|${header}" IN_LIST known_exceptions)
-        list(APPEND tolerated "${f}: ${header}")
-      else()
-        list(JOIN may_include_${layer} ", " allowed_roots)
-        list(APPEND broken "${f}: #include \"${header}\" (${layer}/ may include ${allowed_roots})")
-      endif()
+      list(JOIN may_include_${layer} ", " allowed_roots)
+      list(APPEND broken "${f}: #include \"${header}\" (${layer}/ may include ${allowed_roots})")
     endforeach()
   endforeach()
 endforeach()
 
-foreach(entry IN LISTS known_exceptions)
-  string(REPLACE "|" ": " seen "${entry}")
-  if(NOT seen IN_LIST tolerated)
-    message(STATUS "known exception no longer needed, delete it from test/architecture.cmake: ${entry}")
-  endif()
-endforeach()
 if(broken)
   list(JOIN broken "\n  " text)
   message(FATAL_ERROR "includes against the one-way layer rule:\n  ${text}")
-endif()
-if(tolerated)
-  list(JOIN tolerated "\n  " text)
-  message(STATUS "known exceptions, still to be removed:\n  ${text}")
 endif()
 message(STATUS "include rule kept by every layer: ${layers}")
