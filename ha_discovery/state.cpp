@@ -1,7 +1,6 @@
 #include "ha_discovery/state.hpp"
 
 #include <algorithm>
-#include <array>
 #include <utility>
 #include <cmath>
 #include <cstdio>
@@ -172,55 +171,6 @@ json bridge_state_json(std::string_view serial_link, const dlms::DecodeStats& st
     return out;
 }
 
-namespace {
-// The age as diagnostics_json() holds it: tenths of a second, or null before the first push.
-json age_value(double seconds) {
-    if (std::isfinite(seconds) && seconds >= 0) return std::round(seconds * 10.0) / 10.0;
-    return nullptr;
-}
-
-// The error kinds in the order a JSON object keeps its keys (sorted), as indices of ErrorCode.
-const std::array<std::size_t, dlms::kErrorCodeCount>& kinds_sorted() {
-    static const auto order = [] {
-        std::array<std::size_t, dlms::kErrorCodeCount> o{};
-        for (std::size_t i = 0; i < o.size(); ++i) o[i] = i;
-        std::sort(o.begin(), o.end(), [](std::size_t a, std::size_t b) {
-            return dlms::to_string(static_cast<dlms::ErrorCode>(a)) < dlms::to_string(static_cast<dlms::ErrorCode>(b));
-        });
-        return o;
-    }();
-    return order;
-}
-
-std::string quoted(std::string_view text) {
-    return json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
-}
-}  // namespace
-
-// Keys in sorted order, as json::dump writes an object.
-std::string diagnostics_text(const dlms::DecodeStats& stats, std::uint32_t frame_counter, double seconds_since_last_push,
-                             const LastError& last_error) {
-    std::string out;
-    out.reserve(512);
-    out += "{\"error_total\":" + std::to_string(stats.error_total()) + ",\"errors\":{";
-    bool first = true;
-    for (std::size_t i : kinds_sorted()) {
-        if (!std::exchange(first, false)) out += ',';
-        out += '"';
-        out += dlms::to_string(static_cast<dlms::ErrorCode>(i));
-        out += "\":" + std::to_string(stats.errors[i]);
-    }
-    out += "},\"frame_counter\":" + std::to_string(frame_counter);
-    out += ",\"garbage_bytes\":" + std::to_string(stats.garbage_bytes);
-    out += ",\"last_error\":" + quoted(last_error.kind.empty() ? std::string_view("none") : last_error.kind);
-    out += ",\"last_error_message\":" + quoted(last_error.message);
-    out += ",\"missed_pushes\":" + std::to_string(stats.missed_pushes);
-    out += ",\"pushes\":" + std::to_string(stats.pushes);
-    out += ",\"seconds_since_last_push\":" + age_value(seconds_since_last_push).dump();
-    out += ",\"unplaced_values\":" + std::to_string(stats.unplaced_values) + "}";
-    return out;
-}
-
 json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
                       double seconds_since_last_push, const LastError& last_error) {
     json out = {
@@ -233,7 +183,10 @@ json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counte
         {"garbage_bytes", stats.garbage_bytes},
     };
     // Before the first push there is no age to report: null shows as "unknown".
-    out["seconds_since_last_push"] = age_value(seconds_since_last_push);
+    if (std::isfinite(seconds_since_last_push) && seconds_since_last_push >= 0)
+        out["seconds_since_last_push"] = std::round(seconds_since_last_push * 10.0) / 10.0;
+    else
+        out["seconds_since_last_push"] = nullptr;
     add_last_error(out, last_error);
     return out;
 }

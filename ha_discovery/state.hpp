@@ -51,10 +51,6 @@ struct LastError {
 // first good push), last_error ("none" or the kind) and last_error_message.
 nlohmann::json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
                                 double seconds_since_last_push, const LastError& last_error = {});
-// diagnostics_json(...).dump(), byte for byte, written without building the object: it goes out
-// with every push.
-std::string diagnostics_text(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
-                             double seconds_since_last_push, const LastError& last_error = {});
 
 // The bridge device's state (<base>/bridge/state): the meter line ("connected", "no data",
 // "disconnected", "replay"), the line's counters and its last error.

@@ -239,19 +239,3 @@ TEST_CASE("Diagnostics JSON") {
               .is_null());
 }
 
-TEST_CASE("diagnostics: the text sent with each push is the diagnostics object, byte for byte") {
-    dlms::DecodeStats stats;
-    const auto same = [&](std::uint32_t counter, double age, ha::LastError last) {
-        CHECK(ha::diagnostics_text(stats, counter, age, last) == ha::diagnostics_json(stats, counter, age, last).dump());
-    };
-    same(0, std::numeric_limits<double>::quiet_NaN(), {});
-    stats.pushes = 120;
-    stats.missed_pushes = 3;
-    stats.garbage_bytes = 17;
-    stats.unplaced_values = 4;
-    for (std::size_t i = 0; i < dlms::kErrorCodeCount; ++i) stats.errors[i] = 1000 * i + 7;
-    for (double age : {0.0, 9.96, 10.0, 12.34, 86400.05, 1e9, -1.0, std::numeric_limits<double>::infinity()})
-        same(4294967295U, age, {});
-    same(493793, 10.0, {"wrong_key", "authentication failed \"both ways\"\\"});
-    same(1, 0.5, {"corrupt_frame", ""});
-}
