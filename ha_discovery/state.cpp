@@ -171,23 +171,33 @@ json bridge_state_json(std::string_view serial_link, const dlms::DecodeStats& st
     return out;
 }
 
-json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
-                      double seconds_since_last_push, const LastError& last_error) {
-    json out = {
-        {"frame_counter", frame_counter},
-        {"pushes", stats.pushes},
-        {"missed_pushes", stats.missed_pushes},
-        {"unplaced_values", stats.unplaced_values},
-        {"errors", errors_by_kind(stats)},
-        {"error_total", stats.error_total()},
-        {"garbage_bytes", stats.garbage_bytes},
-    };
+void update_diagnostics(json& out, const dlms::DecodeStats& stats, std::uint32_t frame_counter,
+                        double seconds_since_last_push, const LastError& last_error) {
+    // operator[] on a key the object already has assigns in place: once the object exists, an
+    // update allocates no key and no node.
+    out["frame_counter"] = frame_counter;
+    out["pushes"] = stats.pushes;
+    out["missed_pushes"] = stats.missed_pushes;
+    out["unplaced_values"] = stats.unplaced_values;
+    json& errors = out["errors"];
+    if (!errors.is_object()) errors = errors_by_kind(stats);
+    for (std::size_t i = 0; i < dlms::kErrorCodeCount; ++i)
+        errors[dlms::to_string(static_cast<dlms::ErrorCode>(i))] = stats.errors[i];
+    out["error_total"] = stats.error_total();
+    out["garbage_bytes"] = stats.garbage_bytes;
     // Before the first push there is no age to report: null shows as "unknown".
     if (std::isfinite(seconds_since_last_push) && seconds_since_last_push >= 0)
         out["seconds_since_last_push"] = std::round(seconds_since_last_push * 10.0) / 10.0;
     else
         out["seconds_since_last_push"] = nullptr;
-    add_last_error(out, last_error);
+    out["last_error"] = last_error.kind.empty() ? std::string_view("none") : last_error.kind;
+    out["last_error_message"] = last_error.message;
+}
+
+json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
+                      double seconds_since_last_push, const LastError& last_error) {
+    json out = json::object();
+    update_diagnostics(out, stats, frame_counter, seconds_since_last_push, last_error);
     return out;
 }
 

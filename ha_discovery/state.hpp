@@ -51,6 +51,10 @@ struct LastError {
 // first good push), last_error ("none" or the kind) and last_error_message.
 nlohmann::json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t frame_counter,
                                 double seconds_since_last_push, const LastError& last_error = {});
+// The same object updated in place: its keys are made once, on the first call (it goes out with
+// every push).
+void update_diagnostics(nlohmann::json& out, const dlms::DecodeStats& stats, std::uint32_t frame_counter,
+                        double seconds_since_last_push, const LastError& last_error = {});
 
 // The bridge device's state (<base>/bridge/state): the meter line ("connected", "no data",
 // "disconnected", "replay"), the line's counters and its last error.

@@ -220,9 +220,9 @@ void MqttSink::add_state(Outbox& out, const std::string& slug, const Meter& mete
 void MqttSink::add_diagnostics(Outbox& out, const std::string& slug, Meter& meter, Clock::time_point now) const {
     double since = std::numeric_limits<double>::quiet_NaN();  // no good push yet: unknown
     if (meter.decoded) since = std::max(0.0, std::chrono::duration<double>(now - meter.last_received).count());
-    const auto json = ha::diagnostics_json(meter.stats, meter.push().frame_counter, since,
-                                           last_error(meter.last_error, meter.last_error_message));
-    out.push_back({ha::diagnostics_topic(options_.topics, slug), dump(json), false});
+    ha::update_diagnostics(meter.diagnostics, meter.stats, meter.push().frame_counter, since,
+                           last_error(meter.last_error, meter.last_error_message));
+    out.push_back({ha::diagnostics_topic(options_.topics, slug), dump(meter.diagnostics), false});
     meter.last_diagnostics = now;
 }
 

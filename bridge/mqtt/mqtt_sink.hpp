@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "bridge/config/config.hpp"
 #include "bridge/mqtt/publisher.hpp"
 #include "bridge/outputs/output.hpp"
@@ -91,6 +93,7 @@ private:
         bool online = false;
         dlms::ErrorCode last_error{};
         const char* last_error_message = nullptr;  // static text from the decoder; null = none yet
+        nlohmann::json diagnostics;  // kept, so that each push only updates its values
     };
     struct Link;  // lets client callbacks reach the sink only while it lives
 
