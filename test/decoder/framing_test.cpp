@@ -430,7 +430,7 @@ TEST_CASE("framing: a claimed length that can never arrive does not stall the st
     // Once the claimed length has arrived the frame fails its FCS; the search then goes on from
     // its second byte, so the frames inside the claimed length are not lost.
     std::vector<std::uint64_t> want(60);
-    for (std::uint64_t i = 0; i < want.size(); ++i) want[i] = i + 1;
+    for (std::size_t i = 0; i < want.size(); ++i) want[i] = i + 1;
     CHECK(energies(o) == want);
     REQUIRE(o.errors.size() == 1);
     CHECK(o.errors[0].code == ErrorCode::corrupt_frame);

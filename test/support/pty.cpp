@@ -77,7 +77,7 @@ void Pty::write(std::span<const std::uint8_t> bytes, std::chrono::milliseconds t
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) throw std::runtime_error("pty full: nobody reads " + slave_path_);
         pollfd p{master_, POLLOUT, 0};
-        ::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 100)));
+        ::poll(&p, 1, static_cast<int>(std::min<std::chrono::milliseconds::rep>(left.count(), 100)));
     }
 }
 
