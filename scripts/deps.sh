@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian (bookworm) packages dlms2mqtt needs to build, test and run its demo.
 # Skips apt entirely when everything is already there. Uses sudo when not run as root.
+#   scripts/deps.sh [PACKAGE...]         those below and the given ones
+#   scripts/deps.sh --only PACKAGE...    the given ones only (scripts/static-build.sh)
 set -euo pipefail
 
 packages=(
@@ -9,6 +11,10 @@ packages=(
   mosquitto mosquitto-clients openssl  # openssl: the TLS tests make throw-away certificates
   jq curl python3-yaml shellcheck   # the Home Assistant add-on's entry point and its tests
 )
+if [ "${1:-}" = --only ]; then
+  shift
+  packages=()
+fi
 packages+=("$@")
 
 missing=()
