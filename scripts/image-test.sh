@@ -79,7 +79,8 @@ trap cleanup EXIT INT TERM
 printf '[containers]\ndefault_ulimits = []\n' >"$work/containers.conf"
 export CONTAINERS_CONF="$work/containers.conf"
 storage=(--root "$cache/storage" --runroot "$cache/run" --storage-driver vfs)
-podman_() { podman "${storage[@]}" --runtime runc --cgroup-manager cgroupfs "$@"; }
+podman_cmd=(podman "${storage[@]}" --runtime runc --cgroup-manager cgroupfs)
+podman_() { "${podman_cmd[@]}" "$@"; }
 buildah_() { buildah "${storage[@]}" "$@"; }
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
@@ -347,8 +348,10 @@ tls_test() {
   pids+=($!)
   install -m 666 /dev/null "$work/meter/tls.bin"
   "${run[@]}" -v "$work/meter:/meter" "$tag" simulate --out /meter/tls.bin --count 3 --fast
-  local status=0
-  timeout 180 "${run[@]}" -v "$d/ca.crt:/etc/ssl/certs/ca-certificates.crt:ro" -v "$work/meter:/meter:ro" \
+  local status=0 name="dlms2mqtt-smoke-tls-$$"
+  containers+=("$name")
+  timeout 180 "${podman_cmd[@]}" run --rm --name "$name" --network host "${platform_args[@]}" "${cpu_env[@]}" \
+    --no-healthcheck -v "$d/ca.crt:/etc/ssl/certs/ca-certificates.crt:ro" -v "$work/meter:/meter:ro" \
     -e DLMS2MQTT_MQTT_HOST=127.0.0.1 -e DLMS2MQTT_MQTT_PORT="$port" -e DLMS2MQTT_MQTT_TLS_ENABLED=true \
     -e DLMS2MQTT_METER_ENCRYPTION_KEY=D3400000000000000000000000000064 \
     -e DLMS2MQTT_METER_AUTHENTICATION_KEY=D3400000000000000000000000000065 \
