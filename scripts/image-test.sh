@@ -249,6 +249,14 @@ smoke_test() {
   # One-shot containers without the health check: podman would try to schedule it with systemd.
   run=(podman_ run --rm --network host "${platform_args[@]}" "${cpu_env[@]}" --no-healthcheck)
   "${run[@]}" "$tag" --version
+  if [ -n "$cpu" ]; then
+    # The core really is the one named: qemu-user takes QEMU_CPU from the container's environment.
+    if podman_ run --rm --network host "${platform_args[@]}" -e QEMU_CPU=no-such-core --no-healthcheck "$tag" --version \
+      >/dev/null 2>&1; then
+      fail "QEMU_CPU does not reach qemu-user: the core is not chosen"
+    fi
+    echo "qemu-user runs the container on the core QEMU_CPU names ($cpu; an unknown name fails)"
+  fi
 
   # A real frame: Kamstrup OMNIPOWER (Denmark), published with its keys; read from ../shared at
   # run time, never copied into the repository.
