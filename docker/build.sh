@@ -18,7 +18,12 @@ if [ -z "$arch" ]; then
   case "$(dpkg --print-architecture)" in
     amd64) arch=amd64 ;;
     arm64) arch=arm64 ;;
-    armel | armhf) arch=arm ;;
+    armel) arch=arm ;;
+    armhf)
+      # Debian builds its armel cross compiler for amd64, arm64, i386 and ppc64el machines only.
+      echo "build: no compiler for the ARMv6 binary on a 32-bit ARM (armhf) machine; build the image on a PC:" \
+        "docker buildx build --platform linux/arm/v7 (or linux/arm/v6) -t dlms2mqtt ." >&2
+      exit 1 ;;
     *) echo "build: no image for $(dpkg --print-architecture)" >&2; exit 1 ;;
   esac
 fi
