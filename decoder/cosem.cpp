@@ -252,7 +252,8 @@ Status readings_from_body(const ValueTree& t, const ProfileOverrides& overrides,
     push.unplaced_values = 0;
     push.warnings.clear();
     Walker walker(t, push);
-    if (is_descriptor_array(t, root + 1)) walker.descriptors(root);
+    const bool descriptors = is_descriptor_array(t, root + 1);
+    if (descriptors) walker.descriptors(root);
     else walker.walk(root);
     if (!walker.placed()) {
         // Not one OBIS code: a positional list (Kaifa KFM_001, L+G Netz Burgenland).
@@ -269,7 +270,7 @@ Status readings_from_body(const ValueTree& t, const ProfileOverrides& overrides,
             if (auto* s = std::get_if<std::string>(&version->raw)) push.list_id = *s;
         }
     }
-    const Profile profile = profile_for(push.manufacturer(), push.list_id);
+    const Profile profile = profile_for(push.manufacturer(), push.list_id, descriptors);
     for (auto& r : push.readings)
         if (!r.scaled_by_meter) apply_profile(r, r.scaled_by_list ? Profile::as_listed : profile, overrides);
     return Ok{};

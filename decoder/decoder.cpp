@@ -13,11 +13,11 @@ namespace dlms {
 namespace {
 constexpr std::size_t kMaxReassembly = 64 * 1024;
 
-ByteView strip_llc(ByteView info) {
-    if (info.size() >= 3 && info[0] == 0xE6 && (info[1] == 0xE7 || info[1] == 0xE6) && info[2] == 0x00)
-        return info.subspan(3);
-    return info;
+bool starts_with_llc(ByteView info) {
+    return info.size() >= 3 && info[0] == 0xE6 && (info[1] == 0xE7 || info[1] == 0xE6) && info[2] == 0x00;
 }
+
+ByteView strip_llc(ByteView info) { return starts_with_llc(info) ? info.subspan(3) : info; }
 }  // namespace
 
 std::uint64_t DecodeStats::error_total() const {
@@ -81,6 +81,11 @@ struct Ctx {
 };
 
 void decode_apdu_in(Ctx& c, ByteView apdu, int nesting);
+
+// The push whose first parts arrived but whose rest never did: `incomplete`, counted like any error.
+[[gnu::cold]] void cut_short(Ctx& c, const char* message, ByteView unit) {
+    c.fail(make_error(ErrorCode::incomplete, Layer::framing, 0, message), unit);
+}
 
 void decode_notification(Ctx& c, ByteView apdu) {
     auto n = parse_data_notification(apdu);
@@ -206,6 +211,10 @@ void decode_block(Ctx& c, ByteView apdu, int nesting) {
     if (!b) return c.fail(b.error(), apdu);
     auto& d = c.d;
     if (b->block_number == 1) {
+        // A first block while blocks of another push are pending: that push was cut short on
+        // the wire. It is an error of its own, not silently replaced by the new one.
+        if (d.block_next > 1)
+            cut_short(c, "push cut short: its first blocks (general block transfer) arrived, then a new push began", apdu);
         d.blocks.clear();
         d.block_next = 1;
     }
@@ -257,6 +266,12 @@ void decode_hdlc(Ctx& c, ByteView frame, bool checked) {
     auto f = parse_hdlc(frame, !checked);
     if (!f) return c.fail(f.error(), frame);
     auto& seg = c.d.hdlc_segments;
+    // A frame that opens with the LLC header starts a push: segments still pending belong to one
+    // that was cut short (continuation segments carry no LLC header).
+    if (!seg.empty() && starts_with_llc(f->info)) {
+        cut_short(c, "push cut short: its first HDLC segments arrived, then a new push began", frame);
+        seg.clear();
+    }
     if (f->segmented || !seg.empty()) {
         if (seg.size() + f->info.size() > kMaxReassembly) {
             seg.clear();
@@ -278,7 +293,11 @@ void decode_mbus(Ctx& c, ByteView frame) {
     const bool last = (f->ci & 0x10) != 0;
     const std::uint8_t number = f->ci & 0x0F;
     auto& d = c.d;
-    if (number == 0) d.mbus_segments.clear();
+    if (number == 0) {
+        if (!d.mbus_segments.empty())
+            cut_short(c, "push cut short: its first M-Bus segments arrived, then a new push began", frame);
+        d.mbus_segments.clear();
+    }
     if (number != (d.mbus_segments.empty() ? 0 : d.mbus_next) || f->data.size() < 2) {
         d.mbus_segments.clear();
         return c.fail(make_error(ErrorCode::malformed, Layer::framing, 6, "M-Bus segment out of sequence: a frame was lost"), frame);
@@ -306,6 +325,32 @@ void Decoder::decode_apdu(ByteView apdu, const Handlers& handlers) {
     Ctx c{*impl_, stats_, handlers};
     // Many tools log the APDU with its LLC header (E6 E7 00) still in front.
     decode_apdu_in(c, strip_llc(apdu), 0);
+}
+
+void Decoder::finish(const Handlers& handlers) {
+    Ctx c{*impl_, stats_, handlers};
+    auto& d = *impl_;
+    if (d.block_next > 1 || !d.hdlc_segments.empty() || !d.mbus_segments.empty()) {
+        const Bytes& part = !d.blocks.empty() ? d.blocks : !d.hdlc_segments.empty() ? d.hdlc_segments : d.mbus_segments;
+        cut_short(c, "push cut short: its first parts arrived, then the input ended", part);
+        d.blocks.clear();
+        d.block_next = 1;
+        d.hdlc_segments.clear();
+        d.mbus_segments.clear();
+        d.mbus_next = 0;
+    }
+    // Fewer bytes than the shortest frame (a stray flag) are not a frame that was cut.
+    if (d.framer.buffered() >= 9) {
+        const Bytes rest = d.framer.take_rest();
+        // Even cut short, a DSMR telegram tells what the port is.
+        if (dsmr_telegram_start(rest))
+            c.fail(make_error(ErrorCode::not_dlms, Layer::framing, 0,
+                              "a DSMR/P1 text telegram (cut short): this is a P1 port sending readable text, not "
+                              "DLMS/COSEM pushes; use a DSMR reader for this port"),
+                   rest);
+        else
+            cut_short(c, "frame cut short: the input ended inside it", rest);
+    }
 }
 
 void Decoder::feed(ByteView bytes, const Handlers& handlers) {

@@ -72,6 +72,11 @@ public:
     // with or without the LLC header (E6 E7 00) in front.
     void decode_apdu(ByteView apdu, const Handlers& handlers);
 
+    // The input has ended (the end of a capture): a push whose first frames, segments or blocks
+    // arrived but whose rest did not is reported `incomplete` and counted; so is a last frame cut
+    // inside. Decoding may go on after it, as after a gap on the line.
+    void finish(const Handlers& handlers);
+
     const DecodeStats& stats() const { return stats_; }
     // The system title of the push being decoded, for the handlers (a failed push still names its
     // meter when its ciphering header was readable); empty when it carries none.

@@ -152,6 +152,15 @@ Scaling landis_gyr(const Reading& r, Quantity q) {
     }
 }
 
+// Iskraemeco AM550 lists without scalers, in every configuration documented (the Slovenian
+// operators' lists, the VSE list of Swiss operators): voltage in 0.1 V, current in 0.01 A,
+// power in W, energy in Wh.
+Scaling iskraemeco(Quantity q) {
+    if (q == Quantity::current) return {-2, Unit::ampere};
+    if (q == Quantity::voltage) return {-1, Unit::volt};
+    return generic(q);
+}
+
 Scaling generic(Quantity q) {
     switch (q) {
         case Quantity::energy: return {0, Unit::watt_hour};
@@ -206,10 +215,15 @@ std::optional<Obis> obis_for_key(std::string_view key) {
     return std::nullopt;
 }
 
-Profile profile_for(std::string_view manufacturer, std::string_view list_id) {
+Profile profile_for(std::string_view manufacturer, std::string_view list_id, bool vse_list) {
     if (manufacturer == "KAM" || list_id.starts_with("Kamstrup")) return Profile::kamstrup;
     if (manufacturer == "KFM" || list_id.starts_with("KFM")) return Profile::kaifa;
     if (manufacturer == "LGZ" || manufacturer == "LGF") return Profile::landis_gyr;
+    if (manufacturer == "ISK") return Profile::iskraemeco;
+    // A VSE list whose meter names no maker (unencrypted, no logical device name): the list's
+    // own units, which Landis+Gyr's E450/E360 and Iskraemeco's AM550 send alike (current in
+    // 0.01 A, voltage in V or 0.1 V): read as one would an L+G meter's.
+    if (manufacturer.empty() && vse_list) return Profile::landis_gyr;
     return Profile::generic;
 }
 
@@ -221,6 +235,7 @@ void apply_profile(Reading& r, Profile profile, const ProfileOverrides& override
         case Profile::kamstrup: s = kamstrup(r, q); break;
         case Profile::kaifa: s = kaifa(q); break;
         case Profile::landis_gyr: s = landis_gyr(r, q); break;
+        case Profile::iskraemeco: s = iskraemeco(q); break;
         case Profile::generic: s = generic(q); break;
         case Profile::as_listed: s = {static_cast<std::int8_t>(r.scaler), r.unit}; break;
     }

@@ -40,9 +40,11 @@ std::optional<Obis> obis_for_key(std::string_view key);
 
 // Which meter family's conventions apply to readings sent without scaler/unit.
 // as_listed: the scaling a known positional list's specification gave (overrides still apply).
-enum class Profile : std::uint8_t { generic, kamstrup, kaifa, landis_gyr, as_listed };
+enum class Profile : std::uint8_t { generic, kamstrup, kaifa, landis_gyr, iskraemeco, as_listed };
 // `manufacturer` is the system-title prefix ("KAM"...), `list_id` the push's list id.
-Profile profile_for(std::string_view manufacturer, std::string_view list_id);
+// `vse_list`: the push is a Swiss VSE list (descriptors, then values); from a meter that names
+// no maker, its values are read in that list's units (those of Landis+Gyr's profile).
+Profile profile_for(std::string_view manufacturer, std::string_view list_id, bool vse_list = false);
 
 // Fills scaler and unit of a reading that the meter sent without them.
 void apply_profile(Reading& reading, Profile profile, const ProfileOverrides& overrides);

@@ -7,6 +7,19 @@
 //     18 values                        I1-I3 (0.01 A), P+ L1-L3, P- L1-L3 (W)
 //     12 values                        ISK… device name, meter id, disconnect control, active tariff,
 //                                      A+ A+T1 A+T2 A- A-T1 A-T2 (Wh), R+ R- (varh)
+//     10 values (single phase)         ISK… device name, meter id, P+ P- Q+ Q-, U1, I1, P+ L1, P- L1
+//     9 values (firmware ED1.21)       ISK… device name, meter id, P+ P- Q+ Q-, U1, two values no
+//                                      source names (left unplaced)
+//     9 values (energy)                ISK… device name, P+ P- (W), A+ A+T1 A+T2 A- A-T1 A-T2 (Wh)
+//     4 values (ED1.21, 15 minutes)    meter number, a value no source names, A+ A- (Wh)
+//     12 values (Elektro Celje)        ISK… device name, the list's name, U1-U3, I1-I3, P+, three
+//                                      values no source names
+//   The single-phase list is the operator's instantaneous list (its OBIS order, as published in
+//   amsreader-firmware#615) without the objects a single-phase meter lacks, and ED1.21's 9-value
+//   list follows that order up to U1; the captures in amsreader-firmware#869 confirm each naming
+//   (single phase: P+ equals P+ L1; the energy lists: tariffs sum to their totals, and the
+//   15-minute list's A- is the 1-second list's). Elektro Celje's list (amsreader-firmware#615): voltages and currents by their types
+//   and the operator's units, P+ as the only value U·I can carry.
 //   Landis+Gyr E450 (Austria)
 //     9 values                         clock, A+ A- R+ R- (Wh, varh), P+ P- Q+ Q- (W, var)
 //     14 values (Netz Burgenland)      U1-U3 (V), I1-I3 (0.01 A), P+ P- (W), A+ A- (Wh), three values
@@ -81,6 +94,43 @@ const Slot kLgzShort[] = {
     {"meter_number"},
 };
 
+const Slot kIskraSinglePhase[] = {
+    {"logical_device_name"}, {"meter_id"},
+    {"power_import", 0, Unit::watt}, {"power_export", 0, Unit::watt},
+    {"reactive_power_import", 0, Unit::var}, {"reactive_power_export", 0, Unit::var},
+    {"voltage_l1", -1, Unit::volt}, {"current_l1", -2, Unit::ampere},
+    {"power_import_l1", 0, Unit::watt}, {"power_export_l1", 0, Unit::watt},
+};
+
+const Slot kIskraEd121Instant[] = {
+    {"logical_device_name"}, {"meter_id"},
+    {"power_import", 0, Unit::watt}, {"power_export", 0, Unit::watt},
+    {"reactive_power_import", 0, Unit::var}, {"reactive_power_export", 0, Unit::var},
+    {"voltage_l1", -1, Unit::volt}, {}, {},
+};
+
+const Slot kIskraPowerEnergy[] = {
+    {"logical_device_name"},
+    {"power_import", 0, Unit::watt}, {"power_export", 0, Unit::watt},
+    {"energy_import", 0, Unit::watt_hour}, {"energy_import_t1", 0, Unit::watt_hour}, {"energy_import_t2", 0, Unit::watt_hour},
+    {"energy_export", 0, Unit::watt_hour}, {"energy_export_t1", 0, Unit::watt_hour}, {"energy_export_t2", 0, Unit::watt_hour},
+};
+
+const Slot kIskraEd121Energy[] = {
+    {"meter_number"}, {}, {"energy_import", 0, Unit::watt_hour}, {"energy_export", 0, Unit::watt_hour},
+};
+
+const Slot kIskraCelje[] = {
+    {"logical_device_name"}, {},
+    {"voltage_l1", -1, Unit::volt}, {"voltage_l2", -1, Unit::volt}, {"voltage_l3", -1, Unit::volt},
+    {"current_l1", -2, Unit::ampere}, {"current_l2", -2, Unit::ampere}, {"current_l3", -2, Unit::ampere},
+    {"power_import", 0, Unit::watt}, {}, {}, {},
+};
+
+bool text_or_octets(const Reading& r) {
+    return std::holds_alternative<std::string>(r.raw) || std::holds_alternative<OctetString>(r.raw);
+}
+
 bool text_starting(const Reading& r, std::string_view prefix) {
     auto* s = std::get_if<std::string>(&r.raw);
     return s && s->starts_with(prefix);
@@ -92,11 +142,25 @@ bool all_numbers(std::span<const Reading> readings) {
     return true;
 }
 
+// Text of digits only: the meter number Iskraemeco's 15-minute list opens with.
+bool digits(const Reading& r) {
+    auto* s = std::get_if<std::string>(&r.raw);
+    return s && !s->empty() && s->find_first_not_of("0123456789") == std::string::npos;
+}
+
 std::span<const Slot> known_list(const std::vector<Reading>& r, std::string_view manufacturer) {
     const std::size_t n = r.size();
+    const auto from = [&r](std::size_t i) { return std::span(r).subspan(i); };
     if (n == 1 && r[0].is_number()) return kNveList1;
-    if (n == 18 && text_starting(r[0], "ISK") && all_numbers(std::span(r).subspan(2))) return kIskraInstant;
-    if (n == 12 && text_starting(r[0], "ISK") && all_numbers(std::span(r).subspan(4))) return kIskraEnergy;
+    if (n == 18 && text_starting(r[0], "ISK") && all_numbers(from(2))) return kIskraInstant;
+    // The energy list has its tariff as octets where Elektro Celje's list has a current.
+    if (n == 12 && text_starting(r[0], "ISK") && text_or_octets(r[3]) && all_numbers(from(4))) return kIskraEnergy;
+    if (n == 12 && text_starting(r[0], "ISK") && text_starting(r[1], "UP_") && all_numbers(from(2))) return kIskraCelje;
+    if (n == 10 && text_starting(r[0], "ISK") && text_or_octets(r[1]) && all_numbers(from(2))) return kIskraSinglePhase;
+    if (n == 9 && text_starting(r[0], "ISK") && text_or_octets(r[1]) && all_numbers(from(2))) return kIskraEd121Instant;
+    if (n == 9 && text_starting(r[0], "ISK") && all_numbers(from(1))) return kIskraPowerEnergy;
+    const bool unknown_or_iskra = manufacturer.empty() || manufacturer == "ISK";
+    if (n == 4 && unknown_or_iskra && digits(r[0]) && all_numbers(from(1))) return kIskraEd121Energy;
     const bool lgz = manufacturer == "LGZ" || manufacturer == "LGF";
     if (lgz && n == 9 && std::holds_alternative<DateTime>(r[0].raw) && all_numbers(std::span(r).subspan(1))) return kLgzClockList;
     if (lgz && n == 14 && std::holds_alternative<std::string>(r[13].raw) && all_numbers(std::span(r).first(13))) return kLgzBurgenland;
@@ -109,9 +173,6 @@ const OctetString* octets_of(const Reading& r, std::size_t size) {
     return o && o->bytes.size() == size ? o : nullptr;
 }
 
-bool text_or_octets(const Reading& r) {
-    return std::holds_alternative<std::string>(r.raw) || std::holds_alternative<OctetString>(r.raw);
-}
 
 }  // namespace
 

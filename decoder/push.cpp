@@ -16,6 +16,16 @@ std::string DateTime::iso() const {
     return buf;
 }
 
+std::string DateTime::iso8601() const {
+    std::string out = iso();
+    if (!has_offset()) return out;
+    const int offset = -deviation;
+    const unsigned magnitude = static_cast<unsigned>(offset < 0 ? -offset : offset);
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%c%02u:%02u", offset < 0 ? '-' : '+', magnitude / 60, magnitude % 60);
+    return out + buf;
+}
+
 std::string_view unit_symbol(Unit u) {
     switch (u) {
         case Unit::year: return "a";

@@ -24,8 +24,14 @@ struct DateTime {
     std::uint8_t clock_status = 0xFF;
 
     bool has_deviation() const { return deviation != static_cast<std::int16_t>(0x8000); }
+    // A deviation a clock can have: UTC offsets lie within ±14 h; beyond that it is noise.
+    bool has_offset() const { return has_deviation() && deviation >= -840 && deviation <= 840; }
     // "YYYY-MM-DDTHH:MM:SS", the meter's local time as it sent it.
     std::string iso() const;
+    // ISO 8601 with the UTC offset the meter sent ("...T21:32:35+02:00" for a deviation of -120:
+    // COSEM's deviation is UTC minus local time); iso() alone when the meter says "not
+    // specified" (0x8000, as Kamstrup does) or sends no offset a clock can have.
+    std::string iso8601() const;
     friend bool operator==(const DateTime&, const DateTime&) = default;
 };
 

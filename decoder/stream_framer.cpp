@@ -11,6 +11,10 @@ constexpr std::uint8_t kMbusStart = 0x68;
 constexpr std::uint8_t kMbusStop = 0x16;
 constexpr std::uint8_t kGloCiphering = 0xDB;
 constexpr std::uint8_t kLlc0 = 0xE6;  // LLC header E6 E7 00, which loggers leave in front of an APDU
+constexpr std::uint8_t kDsmrStart = '/';  // a DSMR/P1 text telegram: not DLMS, named as such
+
+bool letter(std::uint8_t c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+bool hex_digit(std::uint8_t c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f'); }
 
 // CRC-16/X.25 (reflected polynomial 0x8408), eight bytes per step ("slicing by 8"): table k
 // gives the CRC of a byte followed by k zero bytes, so eight lookups replace eight dependent steps.
@@ -103,6 +107,37 @@ Result<MbusInfo> parse_mbus(ByteView f) {
     return out;
 }
 
+bool dsmr_telegram_start(ByteView b) {
+    return b.size() >= 5 && b[0] == kDsmrStart && letter(b[1]) && letter(b[2]) && letter(b[3]) && b[4] >= '0' && b[4] <= '9';
+}
+
+// A DSMR/P1 telegram (IEC 62056-21 mode D text, as Dutch, Belgian, Swedish and some Iskraemeco
+// ports send it): "/" XXX (maker, three letters) digit identification CR LF, data lines, then "!"
+// with an optional 4-digit CRC and CR LF. Only text bytes: one binary byte and it is noise.
+StreamFramer::Cut StreamFramer::cut_dsmr(const Handlers& h) {
+    const ByteView b = pending();
+    if (b.size() < 5) return Cut::need_more;
+    if (!dsmr_telegram_start(b)) return Cut::noise;
+    std::size_t i = 5;
+    for (; i < b.size(); ++i) {
+        const std::uint8_t c = b[i];
+        if (c == '!' && b[i - 1] == '\n') break;
+        if ((c < 0x20 || c > 0x7E) && c != '\r' && c != '\n') return Cut::noise;
+    }
+    if (i == b.size()) return Cut::need_more;
+    std::size_t crc = 0;
+    for (++i; i < b.size() && crc < 4 && hex_digit(b[i]); ++i) ++crc;
+    if (i + 2 > b.size()) return Cut::need_more;
+    if (b[i] != '\r' || b[i + 1] != '\n') return Cut::noise;
+    const std::size_t total = i + 2;
+    const Error e = make_error(ErrorCode::not_dlms, Layer::framing, 0,
+                               "a DSMR/P1 text telegram: this is a P1 port sending readable text, not DLMS/COSEM pushes; "
+                               "use a DSMR reader for this port");
+    if (h.on_error) h.on_error(e, b.first(total));
+    start_ += total;
+    return Cut::frame;
+}
+
 void StreamFramer::skip(std::size_t n, const Error* e, const Handlers& h) {
     garbage_ += n;
     if (e && h.on_error) h.on_error(*e, pending().first(n));
@@ -145,6 +180,8 @@ StreamFramer::Cut StreamFramer::try_cut(const Handlers& h, std::size_t& consumed
             if (c != Cut::frame) return c;
             break;
         }
+        case kDsmrStart:
+            return cut_dsmr(h);
         case kMbusStart:
             if (b.size() < 4) return Cut::need_more;
             if (b[1] != b[2] || b[3] != kMbusStart) return Cut::noise;
@@ -226,6 +263,13 @@ StreamFramer::Cut StreamFramer::cut_mbus(const Handlers& h, std::size_t& consume
     return Cut::corrupt;
 }
 
+Bytes StreamFramer::take_rest() {
+    Bytes rest(buf_.begin() + static_cast<std::ptrdiff_t>(start_), buf_.end());
+    buf_.clear();
+    start_ = 0;
+    return rest;
+}
+
 void StreamFramer::feed(ByteView bytes, const Handlers& h) {
     buf_.insert(buf_.end(), bytes.begin(), bytes.end());
     cut_all(h);
@@ -261,7 +305,7 @@ void StreamFramer::cut_all(const Handlers& h) {
                 // Skip to the next byte that could start a frame.
                 const ByteView b = pending();
                 std::size_t next = 1;
-                while (next < b.size() && b[next] != kFlag && b[next] != kMbusStart &&
+                while (next < b.size() && b[next] != kFlag && b[next] != kMbusStart && b[next] != kDsmrStart &&
                        (link_layer_seen_ || (b[next] != kGloCiphering && b[next] != kLlc0)))
                     ++next;
                 skip(next, nullptr, h);

@@ -12,6 +12,9 @@
 // A bare APDU (Sagemcom P1): DB | 08 | system title(8) | BER len | body, cut by its length;
 // only when asked for, and only until the line has shown an HDLC or M-Bus frame.
 //
+// A DSMR/P1 text telegram: / XXX5 identification, data lines, ! CRC; reported as not_dlms, so a
+// P1 port is named as one rather than taken for noise.
+//
 // Noise is skipped byte by byte up to the next byte that can start a frame and counted as garbage.
 // A frame whose header checks out (HCS) but whose FCS fails is reported once as corrupt_frame;
 // the search for the next frame then goes on from its second byte.
@@ -34,6 +37,9 @@ struct LinkFrame {
 };
 
 std::uint16_t crc16_x25(ByteView data);
+
+// The start of a DSMR/P1 text telegram: "/", three letters (the maker), a digit.
+bool dsmr_telegram_start(ByteView bytes);
 
 // Checks a whole HDLC frame (flags included). On success `info` is the information field
 // (after HCS, before FCS) and `segmented` tells whether the S bit was set.
@@ -59,13 +65,16 @@ public:
 
     struct Handlers {
         std::function<void(LinkFrame&&)> on_frame;
-        std::function<void(const Error&, ByteView frame)> on_error;  // corrupt frames only
+        // Corrupt frames, and DSMR/P1 text telegrams (not_dlms): what a P1 port sends instead.
+        std::function<void(const Error&, ByteView frame)> on_error;
     };
 
     // Feeds any chunk of the stream; calls on_frame for each complete, checked frame.
     void feed(ByteView bytes, const Handlers& handlers);
     std::uint64_t garbage_bytes() const { return garbage_; }
     std::size_t buffered() const { return buf_.size() - start_; }
+    // The bytes still waiting for the rest of their frame, handed over and forgotten (the input ended).
+    Bytes take_rest();
 
     static constexpr std::size_t kMaxFrame = 2048 + 16;
 
@@ -76,6 +85,7 @@ private:
     Cut try_cut(const Handlers& handlers, std::size_t& consumed);
     Cut check_hdlc_header(std::size_t& total) const;
     Cut cut_mbus(const Handlers& handlers, std::size_t& consumed);
+    Cut cut_dsmr(const Handlers& handlers);
     void skip(std::size_t n, const Error* e, const Handlers& handlers);
     // The bytes not yet cut. Cutting moves start_ on; the buffer is compacted once per feed, so
     // a feed of many frames (a whole capture file) costs the same per frame as a feed of one.

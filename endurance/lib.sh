@@ -1,5 +1,6 @@
-# Shared by soak.sh and faults.sh (sourced, not run): building the binary, a private mosquitto
-# on a free 127.0.0.1 port, and stopping every process the script started.
+# Shared by soak.sh, faults.sh and scripts/pi-zero-check.sh (sourced, not run): building the
+# binary, a private mosquitto on a free 127.0.0.1 port, and stopping every process the script
+# started.
 #
 #   ENDURANCE_BIN=/path/to/dlms2mqtt   use this binary instead of building build/endurance
 #   (not DLMS2MQTT_BIN: the daemon refuses a DLMS2MQTT_* variable that names no setting)

@@ -65,17 +65,18 @@ json difference(const json& a, const json& b) {
 
 }  // namespace
 
-std::optional<std::string> iso8601(const dlms::DateTime& t) {
+std::optional<std::string> iso8601(const dlms::DateTime& t, NoOffset no_offset) {
     if (!date_time_specified(t)) return std::nullopt;
-    // COSEM deviation is UTC minus local time (-120 for CEST); beyond ±14 h it is noise.
-    const bool usable_deviation = t.has_deviation() && std::abs(t.deviation) <= 840;
-    // A UTC offset is less than a day; the clamp only keeps the formatting bounded.
-    const long offset = std::clamp(usable_deviation ? -long{t.deviation} : local_offset_minutes(t), -1439L, 1439L);
-    const auto magnitude = static_cast<unsigned>(std::labs(offset));
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%04u-%02u-%02uT%02u:%02u:%02u%c%02u:%02u", unsigned{t.year},
-                  unsigned{t.month}, unsigned{t.day}, unsigned{t.hour}, unsigned{t.minute},
-                  t.second > 59 ? 0U : unsigned{t.second}, offset < 0 ? '-' : '+', magnitude / 60,
+    const int n = std::snprintf(buf, sizeof buf, "%04u-%02u-%02uT%02u:%02u:%02u", unsigned{t.year}, unsigned{t.month},
+                                unsigned{t.day}, unsigned{t.hour}, unsigned{t.minute}, t.second > 59 ? 0U : unsigned{t.second});
+    // No offset from the meter and none to be guessed: the wall time as the meter sent it.
+    if (!t.has_offset() && no_offset == NoOffset::none) return std::string(buf, static_cast<std::size_t>(n));
+    // COSEM deviation is UTC minus local time (-120 for CEST). A UTC offset is less than a day;
+    // the clamp only keeps the formatting bounded.
+    const long offset = std::clamp(t.has_offset() ? -long{t.deviation} : local_offset_minutes(t), -1439L, 1439L);
+    const auto magnitude = static_cast<unsigned>(std::labs(offset));
+    std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), "%c%02u:%02u", offset < 0 ? '-' : '+', magnitude / 60,
                   magnitude % 60);
     return std::string(buf);
 }
@@ -113,22 +114,22 @@ std::string_view display_unit(const dlms::Reading& reading) {
     }
 }
 
-json reading_value(const dlms::Reading& r) {
+json reading_value(const dlms::Reading& r, NoOffset no_offset) {
     if (r.is_number()) return number_value(r);
     if (auto* b = std::get_if<bool>(&r.raw)) return *b;
     if (auto* s = std::get_if<std::string>(&r.raw)) return *s;
     if (auto* o = std::get_if<dlms::OctetString>(&r.raw)) return hex(o->bytes);
     if (auto* t = std::get_if<dlms::DateTime>(&r.raw)) {
-        if (auto iso = iso8601(*t)) return *iso;
+        if (auto iso = iso8601(*t, no_offset)) return *iso;
     }
     return nullptr;
 }
 
 json state_json(const dlms::Push& push) { return state_json(push, keyed_readings(push)); }
 
-json state_json(const dlms::Push& push, const KeyedReadings& keyed) {
+json state_json(const dlms::Push& push, const KeyedReadings& keyed, NoOffset no_offset) {
     json state = json::object();
-    for (const auto& [key, reading] : keyed) state[key] = reading_value(*reading);
+    for (const auto& [key, reading] : keyed) state[key] = reading_value(*reading, no_offset);
 
     const auto in = state.find("power_import");
     const auto out = state.find("power_export");
@@ -138,7 +139,7 @@ json state_json(const dlms::Push& push, const KeyedReadings& keyed) {
     if (!push.list_id.empty()) state["list_id"] = push.list_id;
     if (push.security != dlms::Security::none) state["frame_counter"] = push.frame_counter;
     if (push.notification_time) {
-        if (auto iso = iso8601(*push.notification_time)) state["meter_time"] = *iso;
+        if (auto iso = iso8601(*push.notification_time, no_offset)) state["meter_time"] = *iso;
     }
     return state;
 }

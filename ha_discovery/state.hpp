@@ -17,6 +17,13 @@
 
 namespace ha {
 
+// What a date-time gets when the meter sent no UTC offset (its clock says "not specified", as
+// Kamstrup's does). `local`: this machine's local offset for that local time, because Home
+// Assistant's timestamp sensors refuse a time without an offset (the MQTT state). `none`: the
+// wall time as the meter sent it, no offset guessed (UDP, CSV). An offset the meter sends is
+// always printed.
+enum class NoOffset : std::uint8_t { local, none };
+
 // One state object per push: every reading scaled to its display unit, keyed by reading key,
 // plus "power_net" (W, import minus export) when both exist, "list_id", "frame_counter" (when
 // encrypted) and "meter_time" (the notification time with a UTC offset).
@@ -25,7 +32,7 @@ nlohmann::json state_json(const dlms::Push& push);
 // The readings of a push worth publishing, with their keys (see keyed_readings below).
 using KeyedReadings = std::vector<std::pair<std::string, const dlms::Reading*>>;
 // The same, from readings already keyed (the daemon keys each push once for every output).
-nlohmann::json state_json(const dlms::Push& push, const KeyedReadings& keyed);
+nlohmann::json state_json(const dlms::Push& push, const KeyedReadings& keyed, NoOffset no_offset = NoOffset::local);
 
 // The last thing that went wrong with a meter's pushes; empty kind = nothing yet.
 struct LastError {
@@ -60,11 +67,11 @@ std::string_view display_unit(const dlms::Reading& reading);
 // The value as published: numbers in the display unit (an integer when the wire value needs no
 // decimals, a double otherwise, so one reading keeps one JSON type), strings as strings, a
 // date-time as ISO 8601 with offset; null when there is nothing to show.
-nlohmann::json reading_value(const dlms::Reading& reading);
+nlohmann::json reading_value(const dlms::Reading& reading, NoOffset no_offset = NoOffset::local);
 
-// "YYYY-MM-DDTHH:MM:SS+hh:mm". The offset is the meter's deviation when it sends one, else this
-// machine's local offset for that local time (Home Assistant timestamps need an offset).
+// "YYYY-MM-DDTHH:MM:SS+hh:mm". The offset is the meter's deviation when it sends one, else as
+// `no_offset` says (this machine's local offset for that local time, or none).
 // nullopt when the date or time of day is not specified.
-std::optional<std::string> iso8601(const dlms::DateTime& time);
+std::optional<std::string> iso8601(const dlms::DateTime& time, NoOffset no_offset = NoOffset::local);
 
 }  // namespace ha

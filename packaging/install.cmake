@@ -21,6 +21,9 @@ install(FILES ${PROJECT_BINARY_DIR}/dlms2mqtt.service DESTINATION ${DLMS2MQTT_UN
 install(FILES ${PROJECT_SOURCE_DIR}/config.yaml.example DESTINATION ${CMAKE_INSTALL_DATADIR}/dlms2mqtt)
 
 if(NOT DLMS2MQTT_DEB)
+  # The licence and the third-party notices (the package has them as its copyright file instead).
+  install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/NOTICE ${PROJECT_SOURCE_DIR}/packaging/THIRD_PARTY_NOTICES
+          DESTINATION ${CMAKE_INSTALL_DOCDIR})
   return()
 endif()
 include(${PROJECT_SOURCE_DIR}/packaging/deb/package.cmake)

@@ -101,24 +101,14 @@ smoke_test() {
   echo "5 simulated pushes decoded by the arm64 binary"
 }
 
-mounted_binfmt=no
-cleanup() { [ "$mounted_binfmt" = no ] || $sudo umount /proc/sys/fs/binfmt_misc || true; }
-trap cleanup EXIT
-
-# As root: arm64 programs started by the kernel (the daemon tests' children) run under qemu.
-enable_binfmt() {
-  [ -z "$sudo" ] || return 0
-  if ! mountpoint -q /proc/sys/fs/binfmt_misc; then
-    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || return 0
-    mounted_binfmt=yes
-  fi
-  update-binfmts --enable qemu-aarch64 2>/dev/null || true
-}
+source scripts/binfmt.sh
+trap binfmt_release EXIT
 
 install_packages
 unpack_yaml_cpp
 [ "${1:-}" = --setup-only ] && exit 0
-enable_binfmt
+# As root: arm64 programs started by the kernel (the daemon tests' children) run under qemu.
+binfmt_enable qemu-aarch64 || true
 
 step "configure ($build_type, shared captures: $shared)"
 cmake -S "$root" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/aarch64-linux-gnu.cmake" \

@@ -19,8 +19,6 @@ sysroot="${STATIC_SYSROOT:-$root/build/sysroot-armel}"
 jobs="${JOBS:-2}"
 build_type="${BUILD_TYPE:-RelWithDebInfo}"
 shared="${DLMS2MQTT_SHARED_DIR:-$(cd "$root/.." && pwd)/shared}"
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
 started=$(date +%s)
 step() { echo "== armhf: $* ($(( $(date +%s) - started )) s)"; }
 die() { echo "armhf-test: $*" >&2; exit 1; }
@@ -32,18 +30,9 @@ scripts/deps.sh qemu-user-static binfmt-support
 STATIC_SYSROOT="$sysroot" scripts/static-build.sh armhf --setup-only
 qemu=$(command -v qemu-arm-static || command -v qemu-arm) || die "no qemu-arm"
 
-mounted_binfmt=no
-cleanup() { [ "$mounted_binfmt" = no ] || $sudo umount /proc/sys/fs/binfmt_misc || true; }
-trap cleanup EXIT
-enable_binfmt() {
-  [ -z "$sudo" ] || return 0
-  if ! mountpoint -q /proc/sys/fs/binfmt_misc; then
-    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || return 0
-    mounted_binfmt=yes
-  fi
-  update-binfmts --enable qemu-arm 2>/dev/null || true
-}
-enable_binfmt
+source scripts/binfmt.sh
+trap binfmt_release EXIT
+binfmt_enable qemu-arm || true
 
 step "configure ($build_type, shared captures: $shared)"
 cmake -S "$root" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/arm-linux-gnueabi-static.cmake" \

@@ -16,7 +16,14 @@
 # kept as build/deb-test/bookworm-<arch>.tar; every run unpacks a fresh copy, mounts /proc and
 # /dev into it, and unmounts and deletes it on exit. Downloaded packages are kept in
 # build/deb-test/apt-archives. Environment: JOBS (default 2), DEB_TEST_MIRROR, DEB_TEST_BUILD_DIR,
-# DEB_TEST_CACHE (where the root's tarball and the downloads are kept; default build/deb-test).
+# DEB_TEST_CACHE (where the root's tarball and the downloads are kept; default build/deb-test),
+# DEB_TEST_BUILD_ONLY=1 (stop once the package is built: scripts/deb-reproducible.sh),
+# SOURCE_DATE_EPOCH (the time stamp of every file in the package; default the commit's time).
+#
+# Reproducible: the same commit built with the same SOURCE_DATE_EPOCH gives the same .deb, byte for
+# byte, in any folder (scripts/deb-reproducible.sh checks it). CPack DEB stamps every member with
+# SOURCE_DATE_EPOCH; the compiler writes no build path into the binary (-ffile-prefix-map for the
+# source and the build folder, so the build ID is the same too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root_dir="$PWD"
@@ -29,6 +36,9 @@ cache="${DEB_TEST_CACHE:-$root_dir/build/deb-test}"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# CPack gives the package's directories the modes the staging folder got: 0755 whatever the
+# caller's umask (CMAKE_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS does not reach them in CMake 3.25).
+umask 022
 started=$(date +%s)
 step() { echo "== deb $arch: $* ($(( $(date +%s) - started )) s)"; }
 die() { echo "deb-test: $*" >&2; exit 1; }
@@ -51,9 +61,19 @@ elif [ "$arch" != "$host_arch" ]; then
 fi
 
 step "build (Debian's hardening flags, -j $jobs)"
-# dpkg-buildflags: -O2, stack protector, _FORTIFY_SOURCE, relro and bindnow, as a Debian build has.
+# The package's time stamps: the commit's time, or the changelog entry's outside a git checkout.
+if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+  SOURCE_DATE_EPOCH=$(git -C "$root_dir" log -1 --format=%ct 2>/dev/null) ||
+    SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l "$root_dir/packaging/deb/changelog" -STimestamp)
+fi
+export SOURCE_DATE_EPOCH
+echo "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH ($(date -u -d "@$SOURCE_DATE_EPOCH" '+%F %T UTC'))"
+# dpkg-buildflags: -O2, stack protector, _FORTIFY_SOURCE, relro and bindnow, as a Debian build has;
+# its -ffile-prefix-map=$root_dir=. keeps the source folder out of the binary. The build folder
+# (the compiler's working directory, in the debug info the build ID is computed over) is mapped
+# to "build" after it: the last matching map wins.
 export DEB_BUILD_MAINT_OPTIONS=hardening=+all DEB_HOST_ARCH="$arch"
-CXXFLAGS="$(dpkg-buildflags --get CXXFLAGS) $(dpkg-buildflags --get CPPFLAGS)"
+CXXFLAGS="$(dpkg-buildflags --get CXXFLAGS) $(dpkg-buildflags --get CPPFLAGS) -ffile-prefix-map=$build=build"
 LDFLAGS="$(dpkg-buildflags --get LDFLAGS)"
 export CXXFLAGS LDFLAGS
 launcher=()
@@ -76,7 +96,8 @@ dpkg-deb -x "$deb" "$unpacked"
 exe="$unpacked/usr/bin/dlms2mqtt"
 readelf -S "$exe" | grep -q '\.symtab' && die "usr/bin/dlms2mqtt is not stripped"
 case "$arch" in arm64) want_machine=AArch64 ;; armhf) want_machine=ARM ;; *) want_machine=X86-64 ;; esac
-readelf -h "$exe" | grep -q "Machine: *$want_machine" || die "usr/bin/dlms2mqtt is not an $want_machine binary"
+# readelf: "Machine: AArch64", "Machine: ARM", "Machine: Advanced Micro Devices X86-64".
+readelf -h "$exe" | grep -qE "Machine:.* $want_machine\$" || die "usr/bin/dlms2mqtt is not an $want_machine binary"
 if [ "$arch" = armhf ]; then
   # Nothing from the system but the kernel: Raspberry Pi OS's armhf libraries are not Debian's.
   readelf -l "$exe" | grep -q INTERP && die "usr/bin/dlms2mqtt is not statically linked"
@@ -84,16 +105,26 @@ if [ "$arch" = armhf ]; then
 fi
 echo "usr/bin/dlms2mqtt: $(stat -c %s "$exe") bytes, stripped, $want_machine"
 grep -q '^ExecStart=/usr/bin/dlms2mqtt run' "$unpacked/lib/systemd/system/dlms2mqtt.service" || die "unit's ExecStart is not /usr/bin/dlms2mqtt"
+grep -qF "$root_dir" "$exe" && die "usr/bin/dlms2mqtt holds the build path $root_dir"
 [ "$arch" != armhf ] || scripts/pi-zero-check.sh "$unpacked"
 rm -rf "$unpacked"
+if [ -n "${DEB_TEST_BUILD_ONLY:-}" ]; then
+  step "done: built only (DEB_TEST_BUILD_ONLY)"
+  exit 0
+fi
 
 step "lintian"
 # Errors and warnings fail; packaging/deb/lintian-overrides explains each override.
 lintian --fail-on error,warning --display-info "$deb"
 echo "lintian: clean"
 
+# A foreign root runs through binfmt_misc, which hands its programs to qemu-user-static. As root,
+# mount it if needed (unmounted again on exit) and enable the architecture's entry.
 case "$arch" in arm64) qemu_entry=qemu-aarch64 ;; armhf) qemu_entry=qemu-arm ;; *) qemu_entry="" ;; esac
-if [ -n "$qemu_entry" ] && ! grep -qs '^enabled' "/proc/sys/fs/binfmt_misc/$qemu_entry"; then
+source scripts/binfmt.sh
+trap binfmt_release EXIT
+[ -z "$qemu_entry" ] || scripts/deps.sh qemu-user-static binfmt-support
+if [ -n "$qemu_entry" ] && ! binfmt_enable "$qemu_entry"; then
   step "done: not installed (no binfmt_misc entry runs $arch programs here)"
   exit 0
 fi
@@ -125,6 +156,7 @@ cleanup() {
   local i
   for (( i=${#mounts[@]}-1; i>=0; i-- )); do $sudo umount "${mounts[$i]}" 2>/dev/null || $sudo umount -l "${mounts[$i]}" || true; done
   $sudo rm -rf --one-file-system "$target"
+  binfmt_release
 }
 trap cleanup EXIT
 step "fresh root in $target"

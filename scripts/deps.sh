@@ -10,6 +10,7 @@ packages=(
   libssl-dev libpaho-mqtt-dev libpaho-mqttpp-dev nlohmann-json3-dev libyaml-cpp-dev doctest-dev
   mosquitto mosquitto-clients openssl  # openssl: the TLS tests make throw-away certificates
   jq curl python3-yaml shellcheck   # the Home Assistant add-on's entry point and its tests
+  dnsmasq-base  # a loopback DNS server for the broker-name tests (the binary only, no service)
 )
 if [ "${1:-}" = --only ]; then
   shift

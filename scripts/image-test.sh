@@ -156,7 +156,8 @@ EOF
 
 build_image() {
   step "buildah bud --platform $platform"
-  local t0=$(date +%s)
+  local t0
+  t0=$(date +%s)
   buildah_ bud --pull=never --layers --format docker --isolation chroot --network host \
     --platform "$platform" --build-arg "BUILDPLATFORM=linux/$host" \
     --build-arg BUILD_IMAGE=localhost/dlms2mqtt-base --build-arg "BUILD_TAG=bookworm-$host" \
@@ -229,8 +230,9 @@ inspect_image() {
   ! readelf -l "$m/usr/local/bin/dlms2mqtt" | grep -q INTERP || fail "the binary is not statically linked"
   [ "$(stat -c '%u %a' "$m/var/lib/dlms2mqtt")" = "10001 750" ] || fail "/var/lib/dlms2mqtt: $(stat -c '%u %a' "$m/var/lib/dlms2mqtt")"
   [ "$(stat -c '%a' "$m/tmp")" = 1777 ] || fail "/tmp is not writable by everyone"
-  grep -q '^dlms2mqtt:x:10001:10001:' "$m/etc/passwd" && grep -qx 'dialout:x:20:dlms2mqtt' "$m/etc/group" \
-    || fail "/etc/passwd or /etc/group lack the user dlms2mqtt in group dialout"
+  if ! grep -q '^dlms2mqtt:x:10001:10001:' "$m/etc/passwd" || ! grep -qx 'dialout:x:20:dlms2mqtt' "$m/etc/group"; then
+    fail "/etc/passwd or /etc/group lack the user dlms2mqtt in group dialout"
+  fi
   grep -q 'BEGIN CERTIFICATE' "$m/etc/ssl/certs/ca-certificates.crt" || fail "no CA bundle"
   echo "$got, user dlms2mqtt, health check; static $machine binary of $(stat -c %s "$m/usr/local/bin/dlms2mqtt") bytes;" \
     "CA bundle of $(grep -c 'BEGIN CERTIFICATE' "$m/etc/ssl/certs/ca-certificates.crt") certificates; the files:"
@@ -241,7 +243,8 @@ inspect_image() {
 
 smoke_test() {
   step "smoke test: podman run $tag${cpu:+ (qemu-user, core $cpu)}"
-  local t0=$(date +%s)
+  local t0
+  t0=$(date +%s)
   platform_args=(--arch "$parch")
   [ -z "$variant" ] || platform_args+=(--variant "$variant")
   cpu_env=()
@@ -301,8 +304,9 @@ EOF
   # The daemon's process (qemu-user's, for an emulated image) runs as the user, in dialout.
   local pid
   pid=$(podman_ inspect --format '{{.State.Pid}}' "$name")
-  grep -Eq '^Uid:\s+10001\s' "/proc/$pid/status" && grep -Eq '^Groups:.*\b20\b' "/proc/$pid/status" \
-    || fail "the daemon does not run as uid 10001 in group 20: $(grep -E '^(Uid|Gid|Groups)' "/proc/$pid/status")"
+  if ! grep -Eq '^Uid:\s+10001\s' "/proc/$pid/status" || ! grep -Eq '^Groups:.*\b20\b' "/proc/$pid/status"; then
+    fail "the daemon does not run as uid 10001 in group 20: $(grep -E '^(Uid|Gid|Groups)' "/proc/$pid/status")"
+  fi
   echo "daemon process: $(grep -E '^(Uid|Groups)' "/proc/$pid/status" | tr -s '\t\n' '  ')"
 
   # The meter's state messages (the bridge's own state topic carries no readings).
@@ -367,8 +371,10 @@ tls_test() {
   sleep 1
   local pushes
   pushes=$(grep -c '"energy_import"' "$work/tls-states" || true)
-  [ "$status" -eq 0 ] && [ "$pushes" -eq 3 ] \
-    || { tail -20 "$work/tls-run.log" >&2; fail "TLS with the image's trust store: exit $status, $pushes of 3 pushes published"; }
+  if [ "$status" -ne 0 ] || [ "$pushes" -ne 3 ]; then
+    tail -20 "$work/tls-run.log" >&2
+    fail "TLS with the image's trust store: exit $status, $pushes of 3 pushes published"
+  fi
   echo "TLS to 127.0.0.1:$port verified through the default trust store (/etc/ssl/certs/ca-certificates.crt): 3 pushes published"
 }
 

@@ -8,38 +8,26 @@
 #   scripts/pi-zero-check.sh TREE      TREE: the package unpacked with dpkg-deb -x
 # Called by scripts/deb-test.sh armhf.
 set -euo pipefail
+source "$(dirname "$0")/../endurance/lib.sh"  # start_broker, free_port, and stopping what it started
 tree="$(cd "${1:?usage: scripts/pi-zero-check.sh TREE}" && pwd)"
 die() { echo "pi-zero-check: $*" >&2; exit 1; }
 qemu=$(command -v qemu-arm-static || command -v qemu-arm) || die "no qemu-arm (apt-get install qemu-user-static)"
 zero=("$qemu" -cpu arm1176 -L "$tree" "$tree/usr/bin/dlms2mqtt")
 work=$(mktemp -d)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'endurance_stop_all; rm -rf "$work"' EXIT
 
 "${zero[@]}" --version
 "${zero[@]}" simulate --out "$work/pushes.bin" --count 3 --fast
-# The demo keys of `dlms2mqtt simulate` (not a real meter's).
-export DLMS2MQTT_METER_ENCRYPTION_KEY=D3400000000000000000000000000064
-export DLMS2MQTT_METER_AUTHENTICATION_KEY=D3400000000000000000000000000065
+export DLMS2MQTT_METER_ENCRYPTION_KEY="$DEMO_EK" DLMS2MQTT_METER_AUTHENTICATION_KEY="$DEMO_AK"
 decoded=$("${zero[@]}" decode --binary "$work/pushes.bin" | grep -c '"energy_import"')
 [ "$decoded" -eq 3 ] || die "decoded $decoded of 3 simulated pushes on the ARM1176"
 echo "ok: 3 simulated pushes decoded on the ARM1176"
 
-port=18830
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$port" >"$work/mosquitto.conf"
-mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+port=$(free_port)
+start_broker "$work" "$port"
 # Every state message with the time it arrived, in nanoseconds.
 mosquitto_sub -h 127.0.0.1 -p "$port" -t 'dlms2mqtt/+/state' -F '%U %p' >"$work/states" &
-pids+=($!)
+track $!
 sleep 0.5
 
 start_ns=$(date +%s%N)

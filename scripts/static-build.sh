@@ -72,27 +72,37 @@ install_packages() {
   fi
   if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src ' /etc/apt/sources.list; then
     local uri
+    # shellcheck disable=SC2016 # $(REPO_URI) is apt's field name, not a shell expansion
     uri=$(apt-get indextargets --format '$(REPO_URI)' 'Codename: bookworm' 2>/dev/null | grep -v security | head -n 1)
     [ -n "$uri" ] || uri=http://deb.debian.org/debian/
     printf 'Types: deb-src\nURIs: %s\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$uri" |
       $sudo tee /etc/apt/sources.list.d/dlms2mqtt-deb-src.sources >/dev/null
     updated=yes
   fi
-  [ "$updated" = no ] || $sudo apt-get update -qq
+  # Also when apt's cache does not list the target's packages (an architecture added without an
+  # update, or a container's base image without package lists).
+  if [ "$updated" = yes ] || ! apt-cache show --no-all-versions "libssl-dev:$debarch" >/dev/null 2>&1 ||
+     [ -z "$(apt-cache showsrc paho.mqtt.cpp 2>/dev/null)" ]; then
+    $sudo apt-get update -qq
+  fi
 }
 
 # One line per package: name=version, for the stamp that tells whether the sysroot is current.
 wanted_versions() {
-  local p
+  local p version
   for p in "${sysroot_packages[@]}"; do
-    echo "$p:$debarch=$(apt-cache show --no-all-versions "$p:$debarch" | sed -n 's/^Version: //p')"
+    version=$(apt-cache show --no-all-versions "$p:$debarch" 2>/dev/null | sed -n 's/^Version: //p')
+    [ -n "$version" ] || die "apt knows no $p:$debarch (is the $debarch architecture added and apt-get update run?)"
+    echo "$p:$debarch=$version"
   done
-  echo "paho.mqtt.cpp=$(apt-cache showsrc paho.mqtt.cpp | sed -n 's/^Version: //p' | sort -V | tail -n 1)"
+  version=$(apt-cache showsrc paho.mqtt.cpp 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1)
+  [ -n "$version" ] || die "apt knows no source package paho.mqtt.cpp (no deb-src entry?)"
+  echo "paho.mqtt.cpp=$version"
 }
 
 make_sysroot() {
   local stamp="$sysroot/.made-from" wanted
-  wanted=$(wanted_versions)
+  wanted=$(wanted_versions) || exit 1
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
     step "sysroot $sysroot is current"
     return 0
@@ -100,14 +110,15 @@ make_sysroot() {
   step "sysroot $sysroot: unpacking the :$debarch packages"
   rm -rf "$sysroot" "$sysroot.work"
   mkdir -p "$sysroot.work/debs" "$sysroot.work/src" "$sysroot"
-  (cd "$sysroot.work/debs" && apt-get download -qq $(grep ":$debarch=" <<<"$wanted") 2>&1 |
-     grep -v 'Download is performed unsandboxed' || true)
+  local debs
+  mapfile -t debs < <(grep ":$debarch=" <<<"$wanted")
+  (cd "$sysroot.work/debs" && apt-get download -qq "${debs[@]}" 2>&1 | { grep -v 'Download is performed unsandboxed' || true; })
   local deb
   for deb in "$sysroot.work"/debs/*.deb; do dpkg-deb -x "$deb" "$sysroot"; done
 
   step "sysroot: Paho C++ from Debian's source, as a static library"
   (cd "$sysroot.work/src" && apt-get source -qq "$(grep '^paho' <<<"$wanted")" 2>&1 |
-     grep -vE 'Download is performed unsandboxed|^dpkg-source: info' || true)
+     { grep -vE 'Download is performed unsandboxed|^dpkg-source: info' || true; })
   local src
   src=$(find "$sysroot.work/src" -mindepth 1 -maxdepth 1 -type d -name 'paho.mqtt.cpp-*' | head -n 1)
   [ -n "$src" ] || die "apt-get source paho.mqtt.cpp gave no source tree"

@@ -1,6 +1,7 @@
 // dlms2mqtt decode [--ek HEX] [--ak HEX] [--binary] [FILE]
 #include <iostream>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "bridge/commands/args.hpp"
@@ -8,6 +9,7 @@
 #include "bridge/core/capture_input.hpp"
 #include "bridge/core/push_json.hpp"
 #include "decoder/decoder.hpp"
+#include "decoder/plausibility.hpp"
 
 namespace bridge {
 
@@ -70,7 +72,11 @@ int decode_command(const ArgList& argv) {
     dlms::Decoder::Handlers h;
     // One buffer for every line, written with one call: a push's line is about 3 kB.
     std::string line;
-    h.on_push = [&line](const dlms::Push& p) {
+    std::set<std::string> implausible;  // meter and list already warned about
+    h.on_push = [&line, &implausible](const dlms::Push& p) {
+        if (auto why = dlms::implausible_scaling(p); why && implausible.insert(p.meter_serial() + "/" + p.list_id).second)
+            std::cerr << "warning: meter " << p.meter_serial() << (p.list_id.empty() ? "" : ", list " + p.list_id) << ": "
+                      << *why << "\n";
         line.clear();
         append_push_json(line, p);
         line.push_back('\n');
@@ -111,6 +117,7 @@ int decode_command(const ArgList& argv) {
         else decoder.feed(chunk, h);
     }
     if (bare.value_or(false)) decoder.decode_apdu(apdu, h);
+    else decoder.finish(h);  // a push cut short at the end is an error line too
     if (decoder.stats().garbage_bytes > 0) {
         std::cerr << "warning: " << decoder.stats().garbage_bytes << " bytes were not part of any frame\n";
     }

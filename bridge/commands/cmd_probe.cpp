@@ -291,7 +291,7 @@ void preview(const dlms::Push& p) {
         if (std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);
     constexpr std::size_t kLines = 8;
     std::cout << "first push" << (p.list_id.empty() ? "" : " (list " + p.list_id + ")")
-              << (p.notification_time ? ", meter time " + p.notification_time->iso() : "") << ", "
+              << (p.notification_time ? ", meter time " + p.notification_time->iso8601() : "") << ", "
               << readings.size() << " values:\n";
     for (std::size_t n = 0; n < std::min(kLines, order.size()); ++n) std::cout << reading_line(readings[order[n]]);
     if (order.size() > kLines)

@@ -114,7 +114,9 @@ CaptureReader::Status CaptureReader::next(dlms::Bytes& out, int timeout_ms) {
     const auto r = in_.read(buffer_, timeout_ms);
     const bool end = r.kind == ReadResult::Kind::closed;
     const dlms::ByteView bytes(buffer_.data(), r.size);
-    if (form_ == Form::unknown && !bytes.empty()) form_ = looks_like_text(bytes) ? Form::hex : Form::raw;
+    // Text beginning with '/' is a DSMR/P1 telegram as a P1 port sends it (no hex capture starts
+    // so): its bytes go to the decoder, which names it, rather than failing here as bad hex.
+    if (form_ == Form::unknown && !bytes.empty()) form_ = looks_like_text(bytes) && bytes[0] != '/' ? Form::hex : Form::raw;
     if (form_ == Form::raw) {
         out.assign(bytes.begin(), bytes.end());
     } else if (form_ == Form::hex || end) {

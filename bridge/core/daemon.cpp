@@ -18,6 +18,7 @@
 #include "bridge/core/log.hpp"
 #include "bridge/core/push_json.hpp"
 #include "bridge/core/serial_reader.hpp"
+#include "bridge/core/service_notify.hpp"
 #include "bridge/core/stop_signal.hpp"
 #include "bridge/mqtt/mqtt_sink.hpp"
 #include "bridge/mqtt/paho_publisher.hpp"
@@ -26,6 +27,7 @@
 #include "bridge/outputs/output_log.hpp"
 #include "bridge/outputs/udp_sink.hpp"
 #include "decoder/decoder.hpp"
+#include "decoder/plausibility.hpp"
 
 namespace bridge {
 
@@ -96,9 +98,18 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
     // One limit per kind of error: a line of corrupt frames must not hide a wrong key.
     std::array<std::optional<RateLimitedWarning>, dlms::kErrorCodeCount> decode_log;
 
+    // systemd (Type=notify): ready once the input is open, or its first attempt failed and it is
+    // retried (a missing USB adapter is waited for; withholding READY would only make systemd
+    // kill and restart a daemon that is doing what it should).
+    ServiceNotifier notifier(log_to(LogLevel::warning));
+    std::atomic<bool> announced{false};
     BoundedQueue<dlms::LinkFrame> queue(config.queue.capacity);
     ReaderCounters counters;
     Reader reader(config, options, queue, counters, stop_signal);
+    reader.on_status = [&](std::string_view status) {
+        if (!announced.exchange(true)) notifier.ready(status);
+        else notifier.status(status);
+    };
     std::jthread reader_thread([&] { reader.run(); });
     // However this function ends (an exception from a sink included), the reader is told to stop
     // before the jthread joins it.
@@ -109,11 +120,13 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
         dlms::DecodeStats stats = decoder.stats();
         stats.garbage_bytes = counters.garbage_bytes;
         stats.errors[static_cast<std::size_t>(dlms::ErrorCode::corrupt_frame)] += counters.corrupt_frames;
+        stats.errors[static_cast<std::size_t>(dlms::ErrorCode::not_dlms)] += counters.text_telegrams;
         return stats;
     };
     dlms::Decoder::Handlers h;
     // A push only partly understood is said once per meter and list (and counted on diagnostics).
     std::set<std::string> partly_understood;
+    std::set<std::string> implausible;
     h.on_push = [&](const dlms::Push& decoded) {
         if (!decoded.warnings.empty() &&
             partly_understood.insert(decoded.meter_serial() + "/" + decoded.list_id).second) {
@@ -123,6 +136,11 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
                         std::to_string(decoded.warnings.front().offset) + ", " + decoded.warnings.front().message +
                         "; `dlms2mqtt decode` of a `--record` capture shows them all");
         }
+        // Power the currents and voltages cannot carry: a unit is wrong; said once per meter and list.
+        if (auto why = dlms::implausible_scaling(decoded);
+            why && implausible.insert(decoded.meter_serial() + "/" + decoded.list_id).second)
+            log_warning("meter " + decoded.meter_serial() + (decoded.list_id.empty() ? "" : ", list " + decoded.list_id) +
+                        ": " + *why);
         dlms::Push push = decoded;
         guard.filter(push);
         const dlms::DecodeStats stats = line_stats();
@@ -157,9 +175,14 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
     // few messages, so a quarter of the buffer leaves ample room.
     const auto publish_window = static_cast<std::size_t>(std::max(config.mqtt.buffer_messages / 4, 1));
     std::uint64_t frames_taken = 0;
+    // The watchdog's heartbeat comes from this loop and nowhere else: a worker stuck in a sink
+    // stops it, and systemd restarts the daemon. It rides on the tick's wake-ups.
+    Heartbeat heartbeat(notifier.heartbeat_period(), [&] { notifier.watchdog(); });
     while (!queue.closed_and_empty()) {
-        const auto until_tick = std::chrono::duration_cast<std::chrono::milliseconds>(last_tick + tick_period - std::chrono::steady_clock::now());
-        if (auto frame = queue.pop(std::max(until_tick, 1ms))) {
+        const auto woke = std::chrono::steady_clock::now();
+        heartbeat.beat(woke, last_tick + tick_period);
+        const auto until_tick = std::chrono::duration_cast<std::chrono::milliseconds>(last_tick + tick_period - woke);
+        if (auto frame = queue.pop(std::max(std::min(until_tick, heartbeat.wait_limit(woke)), 1ms))) {
             // A stop request ends the wait: a hung broker must not hold a shutdown.
             if (replay && publisher && frames_taken++ % 16 == 0) publisher->wait_pending_below(publish_window, 30s, &stop);
             decoder.decode_frame(*frame, h);
@@ -179,10 +202,15 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
         }
     }
     reader_thread.join();
+    // A replayed capture that ends inside a push: that push is cut short, an error like any other.
+    // (A serial port stopped mid-push is a shutdown, not a fault: not said.)
+    if (replay && !stop) decoder.finish(h);
     const auto& st = decoder.stats();
-    log_info("stopping: " + std::to_string(st.pushes) + " pushes decoded, " + std::to_string(st.error_total()) +
-             " frames not decoded, " + std::to_string(counters.corrupt_frames.load()) + " corrupt frames, " +
-             std::to_string(st.missed_pushes) + " pushes missed");
+    const std::string summary = std::to_string(st.pushes) + " pushes decoded, " + std::to_string(st.error_total()) +
+                                " frames not decoded, " + std::to_string(counters.corrupt_frames.load()) + " corrupt frames, " +
+                                std::to_string(st.missed_pushes) + " pushes missed";
+    notifier.stopping("stopping: " + summary);
+    log_info("stopping: " + summary);
     mqtt.reset();
     if (publisher) {
         if (replay && !stop && !publisher->wait_pending_below(1, 10s, &stop) && !stop)

@@ -31,7 +31,7 @@ json raw_json(const dlms::RawValue& raw) {
             using T = std::decay_t<decltype(v)>;
             if constexpr (std::is_same_v<T, std::monostate>) return nullptr;
             else if constexpr (std::is_same_v<T, dlms::OctetString>) return dlms::to_hex(v.bytes);
-            else if constexpr (std::is_same_v<T, dlms::DateTime>) return v.iso();
+            else if constexpr (std::is_same_v<T, dlms::DateTime>) return v.iso8601();
             else return v;
         },
         raw);
@@ -65,7 +65,7 @@ json push_json(const dlms::Push& p) {
         .add("frame_counter", p.security == dlms::Security::none ? json(nullptr) : json(p.frame_counter))
         .add("security", dlms::to_string(p.security))
         .add("list_id", text_or_null(p.list_id))
-        .add("notification_time", p.notification_time ? json(p.notification_time->iso()) : json(nullptr))
+        .add("notification_time", p.notification_time ? json(p.notification_time->iso8601()) : json(nullptr))
         .add("readings", std::move(readings));
     // Only when something was not understood, so that complete pushes print as before.
     if (p.unplaced_values > 0) out.add("unplaced_values", p.unplaced_values);

@@ -57,6 +57,7 @@ void Reader::read_replay() {
         failed = true;
         return;
     }
+    status("replaying " + options_.replay);
     dlms::Bytes chunk;
     while (!stop_) {
         const auto status = capture.next(chunk, 200);
@@ -93,6 +94,7 @@ void Reader::read_serial() {
                     const bool denied = !network && ::access(name.c_str(), R_OK | W_OK) != 0 && errno == EACCES;
                     log_warning((network ? "" : "serial port ") + e + (denied ? "; " + serial_permission_fix(name) : "") +
                                 "; retrying every few seconds");
+                    status("waiting for " + name + ": " + e);
                 }
                 last_error = e;
                 if (!waiter_.sleep_for(backoff)) break;
@@ -100,6 +102,7 @@ void Reader::read_serial() {
                 continue;
             }
             log_info("reading " + name + (network ? std::string() : " at " + describe(settings)));
+            status("reading " + name);
             counters_.link = LinkState::connected;
             last_error.clear();
             backoff = 1s;
@@ -129,11 +132,16 @@ void Reader::read_serial() {
             log_warning((network ? "" : "serial port ") + name + (network ? " closed" : " went away") +
                         (r.error.empty() ? "" : " (" + r.error + ")") + "; waiting for it to return");
             last_error = "gone";
+            status(name + (network ? " closed" : " went away") + "; waiting for it to return");
             counters_.link = LinkState::disconnected;
             port.close();
             waiter_.sleep_for(1s);
         }
     }
+}
+
+void Reader::status(const std::string& line) const {
+    if (on_status) on_status(line);
 }
 
 void Reader::consume(dlms::ByteView bytes, bool paced) {
@@ -148,6 +156,12 @@ void Reader::consume(dlms::ByteView bytes, bool paced) {
         if (paced) waiter_.sleep_for(std::chrono::seconds(config_.meter.push_interval));
     };
     h.on_error = [&](const dlms::Error& e, dlms::ByteView frame) {
+        // A P1 port's text telegram is no damage on the wire: said as what it is.
+        if (e.code == dlms::ErrorCode::not_dlms) {
+            ++counters_.text_telegrams;
+            corrupt_log_(e.message);
+            return;
+        }
         ++counters_.corrupt_frames;
         corrupt_log_(std::string("corrupt frame skipped: ") + e.message + " [" +
                                             std::to_string(frame.size()) + " bytes, starting " + hex_context(frame, 0) + "]");

@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 #include "bridge/config/config.hpp"
@@ -26,6 +27,7 @@ std::string_view to_string(LinkState s);
 // Counters the reader thread keeps (framing happens there) and the worker reads.
 struct ReaderCounters {
     std::atomic<std::uint64_t> corrupt_frames{0};
+    std::atomic<std::uint64_t> text_telegrams{0};  // DSMR/P1 text telegrams: counted as not_dlms
     std::atomic<std::uint64_t> garbage_bytes{0};
     std::atomic<LinkState> link{LinkState::connecting};
 };
@@ -39,11 +41,16 @@ public:
     void run();
 
     bool failed = false;
+    // Called on this thread with a line for systemd's status: first once the input is open or
+    // its first attempt to open it failed (the daemon is up, retrying), then when the line is
+    // lost or back.
+    std::function<void(std::string_view)> on_status;
 
 private:
     void read_replay();
     void read_serial();
     void consume(dlms::ByteView bytes, bool paced);
+    void status(const std::string& line) const;
 
     const Config& config_;
     const RunOptions& options_;

@@ -6,6 +6,7 @@
 
 #include <mqtt/async_client.h>
 
+#include "bridge/mqtt/host_check.hpp"
 #include "bridge/mqtt/paho_setup.hpp"
 #include "bridge/mqtt/tls_check.hpp"
 
@@ -21,6 +22,7 @@ constexpr auto kErrorLogInterval = std::chrono::seconds(30);
 constexpr auto kOfflineWait = std::chrono::milliseconds(600);
 constexpr auto kDisconnectWait = std::chrono::milliseconds(300);
 constexpr auto kDiagnoseWait = std::chrono::seconds(3);
+constexpr auto kResolveWait = std::chrono::seconds(5);  // glibc's resolver waits 5 s for a DNS server
 
 // Paho hands back either a CONNACK code (1..5) or one of its own negative codes.
 std::string describe_rc(int rc) {
@@ -267,14 +269,19 @@ void PahoPublisher::handle_connect_failure(int rc) {
 // Logs a failed connect once per outage, and again only when its cause changes.
 void PahoPublisher::report_failure(int rc) {
     std::string cause = describe_rc(rc);
-    if (options_.tls.enabled && rc == MQTTASYNC_FAILURE) {
+    const auto stopping = [this] {
+        std::lock_guard lock(mutex_);
+        return stopping_;
+    };
+    // Paho's -1 stands for a name that does not resolve as much as for a refused connection or
+    // a failed TLS handshake: the name first, since without it nothing else can be checked.
+    std::string named;
+    if (rc == MQTTASYNC_FAILURE) named = host::diagnose(options_.host, kResolveWait, stopping);
+    if (named.empty() && options_.tls.enabled && rc == MQTTASYNC_FAILURE) {
         const tls::Target target{options_.host, options_.port, options_.tls.ca_file, options_.tls.insecure};
-        std::string named = tls::diagnose(target, kDiagnoseWait, [this] {
-            std::lock_guard lock(mutex_);
-            return stopping_;
-        });
-        if (!named.empty()) cause = std::move(named);
+        named = tls::diagnose(target, kDiagnoseWait, stopping);
     }
+    if (!named.empty()) cause = std::move(named);
     bool tell = false;
     {
         std::lock_guard lock(mutex_);

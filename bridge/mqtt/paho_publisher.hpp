@@ -3,7 +3,8 @@
 // short pause (0.5 s doubling to 2 s): a broker restart is routine (a Home Assistant update restarts
 // its mosquitto add-on) and a connect attempt is cheap, so publishing resumes within seconds of
 // the broker's return however long it was away. An outage is logged once, not per attempt; a
-// failed TLS connect is diagnosed with OpenSSL (bridge/tls_check.hpp) since Paho cannot say why.
+// failed TLS connect is diagnosed with OpenSSL (bridge/tls_check.hpp) since Paho cannot say why,
+// and so is a broker name that does not resolve (bridge/host_check.hpp).
 // The bridge status topic carries a retained "online" after each connect and the retained will
 // "offline" when the connection dies.
 #pragma once

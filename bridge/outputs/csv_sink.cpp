@@ -339,7 +339,7 @@ void CsvSink::recover_baseline(int fd, const File& file, const std::string& mete
 std::string CsvSink::row(const File& file, const Delivery& delivery, std::optional<double> today_wh) const {
     std::map<std::string, std::string, std::less<>> values;
     for (const auto& [key, reading] : delivery.keyed())
-        values.emplace(column_name(key, ha::display_unit(*reading)), csv_field(ha::reading_value(*reading)));
+        values.emplace(column_name(key, ha::display_unit(*reading)), csv_field(ha::reading_value(*reading, ha::NoOffset::none)));
     std::string line;
     for (std::size_t i = 0; i < file.columns.size(); ++i) {
         if (i > 0) line += ',';

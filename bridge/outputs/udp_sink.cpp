@@ -76,7 +76,8 @@ std::string UdpSink::payload(const Delivery& delivery) {
 }
 
 std::string UdpSink::json_payload(const Delivery& delivery) const {
-    nlohmann::json state = ha::state_json(delivery.push, delivery.keyed());
+    // A meter clock without an offset goes out as the meter sent it: no offset is guessed.
+    nlohmann::json state = ha::state_json(delivery.push, delivery.keyed(), ha::NoOffset::none);
     state["version"] = 1;
     state["meter"] = delivery.push.meter_serial();
     // Text from the meter is not guaranteed UTF-8: replace bad bytes rather than throw.

@@ -61,7 +61,8 @@ void Rig::new_probe() {
     probe = std::make_unique<test_mqtt::MqttProbe>(broker.port());
 }
 
-Daemon::Daemon(const Rig& rig, std::map<std::string, std::string> env, std::vector<std::string> args) {
+Daemon::Daemon(const Rig& rig, std::map<std::string, std::string> env, std::vector<std::string> args,
+               std::vector<std::string> wrapper) {
     std::map<std::string, std::string> all = {
         {"DLMS2MQTT_SERIAL_PORT", rig.pty.link().string()},
         {"DLMS2MQTT_MQTT_HOST", rig.broker.host()},
@@ -83,6 +84,7 @@ Daemon::Daemon(const Rig& rig, std::map<std::string, std::string> env, std::vect
     testsupport::ProcessOptions po;
     po.argv = {DLMS2MQTT_EXE, args[0], "--config", config.string()};  // the command, then its options
     po.argv.insert(po.argv.end(), args.begin() + 1, args.end());
+    po.argv.insert(po.argv.begin(), wrapper.begin(), wrapper.end());
     po.env = std::move(all);
     const std::string name = "daemon-" + unique_suffix();
     po.stdout_file = rig.dir / (name + ".out");

@@ -68,8 +68,10 @@ class Daemon {
 public:
     // Starts `dlms2mqtt <args>` (args[0] is the command; an empty --config file is added after
     // it) reading rig.pty's link and publishing to rig.broker with the demo keys; `env` adds or
-    // overrides DLMS2MQTT_* variables.
-    explicit Daemon(const Rig& rig, std::map<std::string, std::string> env = {}, std::vector<std::string> args = {"run"});
+    // overrides DLMS2MQTT_* variables; `wrapper` is a command line the daemon runs under (it
+    // must exec the daemon, so that the process signalled is the daemon).
+    explicit Daemon(const Rig& rig, std::map<std::string, std::string> env = {}, std::vector<std::string> args = {"run"},
+                    std::vector<std::string> wrapper = {});
 
     testsupport::Process& process() { return *process_; }
     std::string log() const { return process_->stderr_text(); }

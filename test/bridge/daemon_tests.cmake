@@ -9,9 +9,14 @@ if(TARGET dlms2mqtt)
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_trust_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_network_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_tls_test.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_notify_test.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/bridge/daemon_broker_name_test.cpp
   )
   target_link_libraries(daemon_tests PRIVATE test_tools)
   target_compile_definitions(daemon_tests PRIVATE DLMS2MQTT_EXE="$<TARGET_FILE:dlms2mqtt>")
+  if(DLMS2MQTT_STATIC)  # the broker-name tests expect the static build's advice
+    target_compile_definitions(daemon_tests PRIVATE DLMS2MQTT_STATIC=1)
+  endif()
   add_dependencies(daemon_tests dlms2mqtt)
 
   # The test names are only known once the executable lists them, so the extra label is set by

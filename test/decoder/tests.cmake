@@ -10,4 +10,8 @@ dlms2mqtt_test(decoder_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/decoder/layout_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/decoder/wire_forms_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/decoder/positional_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/decoder/cut_push_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/decoder/dsmr_text_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/decoder/scaling_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/decoder/iskra_lists_test.cpp
 )
