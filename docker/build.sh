@@ -47,8 +47,8 @@ case "$what" in
 esac
 [ "$what" = build ] || exit 0
 
-# The binary stripped and the other installed files (the licence files, once there) under
-# /usr/local; the systemd unit and the second example are not wanted in a container.
+# The binary stripped and the licence files (LICENSE, NOTICE, THIRD_PARTY_NOTICES) as installed
+# under /usr/local; the systemd unit and the second example are not wanted in a container.
 rm -rf /image /tmp/install
 DESTDIR=/tmp/install cmake --install "$STATIC_BUILD_DIR" --prefix /usr/local --strip >/dev/null
 r=/image/root

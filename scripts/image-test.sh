@@ -237,7 +237,7 @@ inspect_image() {
   echo "$got, user dlms2mqtt, health check; static $machine binary of $(stat -c %s "$m/usr/local/bin/dlms2mqtt") bytes;" \
     "CA bundle of $(grep -c 'BEGIN CERTIFICATE' "$m/etc/ssl/certs/ca-certificates.crt") certificates; the files:"
   (cd "$m" && find . -mindepth 1 ! -type d ! -path './usr/share/doc/*' -printf '  /%P %s\n' | sort)
-  echo "  and $(find "$m/usr/share/doc" -type f | wc -l) copyright and licence files in /usr/share/doc, /usr/local/share/doc"
+  echo "  and $(find "$m/usr/share/doc" -type f | wc -l) copyright files in /usr/share/doc"
   podman_ image unmount "$tag" >/dev/null
 }
 
