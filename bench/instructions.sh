@@ -8,7 +8,7 @@
 #
 #   bench/instructions.sh [path/to/decode_loop]     default: build/bench/bench/decode_loop
 #   bench/instructions.sh sink                      the per-push work after decoding (sink_loop:
-#                                                   energy guard, MQTT state and diagnostics)
+#                                                   energy guard, the record, MQTT state and diagnostics)
 #   TOP=1 bench/instructions.sh                    also list the functions costing the most
 #
 # Caveat: OpenSSL picks its AES-GCM code from the CPU features valgrind reports, which can differ

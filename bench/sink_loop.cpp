@@ -1,11 +1,13 @@
 // The daemon's per-push work after decoding, for counting instructions with callgrind
-// (instructions.sh sink): the energy guard, then the MQTT sink turning each push into its state
-// and diagnostics messages, handed to a publisher that only counts them (Paho's own cost is not
-// ours to count). Pushes are decoded before the measured function runs.
+// (instructions.sh sink): as the worker does it, the push copied once and filtered by the energy
+// guard, its record built, then the MQTT sink turning the record into its state and diagnostics
+// messages, handed to a publisher that only counts them (Paho's own cost is not ours to count).
+// Pushes are decoded before the measured function runs.
 //
 //   sink_loop N     exits 0 when all N pushes were published
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "bridge/mqtt/mqtt_sink.hpp"
@@ -28,12 +30,14 @@ public:
 }  // namespace
 
 extern "C" __attribute__((noinline)) void dlms2mqtt_publish_pushes(bridge::EnergyGuard& guard, bridge::MqttSink& sink,
-                                                                   std::vector<dlms::Push>& pushes,
+                                                                   const std::vector<dlms::Push>& pushes,
                                                                    const dlms::DecodeStats& stats) {
     auto when = std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000));
-    for (auto& push : pushes) {
-        guard.filter(push);
-        sink.take({push, stats, when});
+    for (const auto& decoded : pushes) {
+        std::string serial = decoded.meter_serial();
+        dlms::Push push = decoded;
+        guard.filter(push, serial);
+        sink.push(bridge::Record::make(std::move(push), std::move(serial), stats, when));
         when += std::chrono::seconds(10);
     }
 }

@@ -24,10 +24,6 @@ public:
     bool empty() const { return pos_ >= data_.size(); }
     ByteView rest() const { return data_.subspan(pos_); }
 
-    std::optional<std::uint8_t> peek() const {
-        if (empty()) return std::nullopt;
-        return data_[pos_];
-    }
     std::optional<std::uint8_t> u8() {
         if (empty()) return std::nullopt;
         return data_[pos_++];
@@ -76,6 +72,9 @@ inline ByteView as_bytes(std::string_view s) {
 
 // Upper-case hex of the bytes.
 std::string to_hex(ByteView bytes);
+
+// The value of one hex digit, either case; -1 for any other character.
+int hex_value(char c);
 
 // Parses hex text. Skips whitespace, and a "0x" prefix on each whitespace-separated word.
 // Returns nullopt on a non-hex character or an odd number of digits.

@@ -1,17 +1,21 @@
 #include "decoder/decoder.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "decoder/apdu.hpp"
 #include "decoder/axdr.hpp"
 #include "decoder/cosem.hpp"
-#include "decoder/gcm.hpp"
+#include "decoder/key_swap.hpp"
 #include "decoder/replay_guard.hpp"
 
 namespace dlms {
 
 namespace {
 constexpr std::size_t kMaxReassembly = 64 * 1024;
+// APDU layers one push may wrap (block transfer, ciphering, block transfer inside the ciphering,
+// the data-notification): a deeper stack is no meter's push, and the bound ends a crafted one.
+constexpr int kMaxLayers = 4;
 
 bool starts_with_llc(ByteView info) {
     return info.size() >= 3 && info[0] == 0xE6 && (info[1] == 0xE7 || info[1] == 0xE6) && info[2] == 0x00;
@@ -29,10 +33,7 @@ std::uint64_t DecodeStats::error_total() const {
 struct Decoder::Impl {
     DecoderOptions options;
     StreamFramer framer;
-    std::unique_ptr<GcmContext> gcm;          // the configured encryption key
-    std::unique_ptr<GcmContext> gcm_swapped;  // the configured authentication key used as encryption key
-    std::optional<AuthenticationKey> ak_swapped;
-    bool swapped = false;
+    KeySwap keys;
     std::array<bool, kWarningCount> warned{};
 
     Bytes hdlc_segments;    // information fields of an HDLC frame sequence with the S bit
@@ -40,25 +41,20 @@ struct Decoder::Impl {
     std::uint8_t mbus_next = 0;
     Bytes blocks;           // general-block-transfer data until the last block
     std::uint16_t block_next = 1;
-    Bytes plaintext;
+    Bytes plaintext;        // the decryption's output
+    Bytes inner;            // the APDU a layer unwrapped, for the next step
     ValueTree tree;
     Push push;
     ReplayGuard counters;
     Bytes title;  // system title of the push being decoded
 
-    explicit Impl(DecoderOptions o) : options(std::move(o)), framer(options.bare_apdus) {
-        if (options.keys.encryption) gcm = std::make_unique<GcmContext>(*options.keys.encryption);
-        if (options.keys.encryption && options.keys.authentication) {
-            gcm_swapped = std::make_unique<GcmContext>(EncryptionKey(options.keys.authentication->bytes()));
-            ak_swapped = AuthenticationKey(options.keys.encryption->bytes());
-        }
-    }
+    explicit Impl(DecoderOptions o) : options(std::move(o)), framer(options.bare_apdus), keys(options.keys) {}
 };
 
 Decoder::Decoder(DecoderOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Decoder::~Decoder() = default;
 
-bool Decoder::keys_swapped() const { return impl_->swapped; }
+bool Decoder::keys_swapped() const { return impl_->keys.swapped(); }
 
 ByteView Decoder::system_title() const { return impl_->title; }
 
@@ -72,6 +68,11 @@ struct Ctx {
         ++stats.errors[static_cast<std::size_t>(e.code)];
         if (h.on_error) h.on_error(e, unit);
     }
+    // fail() for a step of the unwrap: the push ends here.
+    std::nullopt_t stop(const Error& e, ByteView unit) {
+        fail(e, unit);
+        return std::nullopt;
+    }
     void warn(Warning w) {
         auto& done = d.warned[static_cast<std::size_t>(w)];
         if (done) return;
@@ -79,8 +80,6 @@ struct Ctx {
         if (h.on_warning) h.on_warning(w);
     }
 };
-
-void decode_apdu_in(Ctx& c, ByteView apdu, int nesting);
 
 // The push whose first parts arrived but whose rest never did: `incomplete`, counted like any error.
 [[gnu::cold]] void cut_short(Ctx& c, const char* message, ByteView unit) {
@@ -133,18 +132,25 @@ bool looks_like_dsmr(const Bytes& p) {
 }
 bool plaintext_fits(const Bytes& p) { return looks_like_apdu(p) || looks_like_dsmr(p); }
 
-void decode_ciphered(Ctx& c, ByteView apdu, int nesting) {
+// The next APDU of a push, once a layer has unwrapped it (in Impl::inner); nullopt when the push
+// ends at this layer: decoded, failed (reported), or waiting for its further blocks.
+using Next = std::optional<ByteView>;
+
+Next decode_ciphered(Ctx& c, ByteView apdu) {
     auto g = parse_glo_ciphering(apdu);
-    if (!g) return c.fail(g.error(), apdu);
+    if (!g) return c.stop(g.error(), apdu);
     Push& p = c.d.push;
     auto& d = c.d;
     d.title.assign(g->system_title.begin(), g->system_title.end());
-    if (!g->encrypted()) return c.fail(make_error(ErrorCode::unsupported, Layer::crypto, g->security_offset, "authenticated-only pushes are not supported"), apdu);
-    if (!d.gcm) return c.fail(make_error(ErrorCode::no_key, Layer::crypto, 0, "encrypted push and no encryption key configured"), apdu);
+    if (!g->encrypted())
+        return c.stop(make_error(ErrorCode::unsupported, Layer::crypto, g->security_offset, "authenticated-only pushes are not supported"), apdu);
+    if (!d.keys.has_encryption_key())
+        return c.stop(make_error(ErrorCode::no_key, Layer::crypto, 0, "encrypted push and no encryption key configured"), apdu);
     // With an authentication key configured, a push without a tag is refused: anyone on the
     // wire could otherwise clear the authentication bit and alter the ciphertext unnoticed.
-    if (!g->authenticated() && d.options.keys.authentication)
-        return c.fail(make_error(ErrorCode::not_authenticated, Layer::crypto, g->security_offset,
+    const bool have_ak = d.options.keys.authentication.has_value();
+    if (!g->authenticated() && have_ak)
+        return c.stop(make_error(ErrorCode::not_authenticated, Layer::crypto, g->security_offset,
                                  "push is encrypted but not authenticated although an authentication key is configured; "
                                  "remove authentication_key if this meter only encrypts"),
                       apdu);
@@ -152,63 +158,41 @@ void decode_ciphered(Ctx& c, ByteView apdu, int nesting) {
     std::array<std::uint8_t, 12> nonce{};
     std::copy(g->system_title.begin(), g->system_title.end(), nonce.begin());
     for (int i = 0; i < 4; ++i) nonce[8 + i] = static_cast<std::uint8_t>(g->invocation_counter >> (24 - 8 * i));
-    const AuthenticationKey* ak = d.options.keys.authentication ? &*d.options.keys.authentication : nullptr;
 
-    bool ok = false;
-    if (g->authenticated() && ak) {
-        // Try the keys as configured (or as last found to work), then the other way round.
-        GcmContext* first = d.swapped ? d.gcm_swapped.get() : d.gcm.get();
-        const AuthenticationKey* first_ak = d.swapped ? &*d.ak_swapped : ak;
-        ok = first->decrypt(nonce, g->security, first_ak, g->ciphertext, g->tag, d.plaintext).ok();
-        if (!ok && d.gcm_swapped) {
-            GcmContext* second = d.swapped ? d.gcm.get() : d.gcm_swapped.get();
-            const AuthenticationKey* second_ak = d.swapped ? ak : &*d.ak_swapped;
-            ok = second->decrypt(nonce, g->security, second_ak, g->ciphertext, g->tag, d.plaintext).ok();
-            if (ok) {
-                d.swapped = !d.swapped;
-                if (d.swapped) c.warn(Warning::keys_swapped);
-            }
-        }
-        if (!ok)
-            return c.fail(make_error(ErrorCode::wrong_key, Layer::crypto, 0,
+    KeySwap::Outcome outcome;
+    if (g->authenticated() && have_ak) {
+        outcome = d.keys.decrypt_checked(nonce, g->security, g->ciphertext, g->tag, d.plaintext);
+        if (outcome == KeySwap::Outcome::failed)
+            return c.stop(make_error(ErrorCode::wrong_key, Layer::crypto, 0,
                                      "authentication failed with the keys either way round: wrong keys for this meter"), apdu);
     } else {
         // No tag to check (encryption-only push, or no authentication key configured): a wrong
         // key shows as plaintext that is not an APDU.
         if (g->authenticated()) c.warn(Warning::no_authentication_key);
-        ok = d.gcm->decrypt(nonce, g->security, nullptr, g->ciphertext, {}, d.plaintext).ok() && plaintext_fits(d.plaintext);
-        if (!ok && d.gcm_swapped) {
-            ok = d.gcm_swapped->decrypt(nonce, g->security, nullptr, g->ciphertext, {}, d.plaintext).ok() &&
-                 plaintext_fits(d.plaintext);
-            if (ok && !d.swapped) {
-                d.swapped = true;
-                c.warn(Warning::keys_swapped);
-            }
-        }
-        if (!ok)
-            return c.fail(make_error(ErrorCode::wrong_key, Layer::crypto, 0,
+        outcome = d.keys.decrypt_unchecked(nonce, g->security, g->ciphertext, plaintext_fits, d.plaintext);
+        if (outcome == KeySwap::Outcome::failed)
+            return c.stop(make_error(ErrorCode::wrong_key, Layer::crypto, 0,
                                      "decrypted data is not a DLMS APDU: wrong encryption key (key 64 / GPK60)"), apdu);
     }
+    if (outcome == KeySwap::Outcome::swapped_now) c.warn(Warning::keys_swapped);
     if (!looks_like_apdu(d.plaintext))
-        return c.fail(make_error(ErrorCode::not_dlms, Layer::apdu, 0,
+        return c.stop(make_error(ErrorCode::not_dlms, Layer::apdu, 0,
                                  d.plaintext.empty() || d.plaintext[0] != '/' ? "decrypted payload is not a DLMS APDU"
                                                                               : "decrypted payload is a DSMR text telegram, not DLMS"),
                       apdu);
-    if (!accept_counter(c, g->system_title, g->invocation_counter, g->counter_offset(), apdu)) return;
+    if (!accept_counter(c, g->system_title, g->invocation_counter, g->counter_offset(), apdu)) return std::nullopt;
     p.system_title.assign(g->system_title.begin(), g->system_title.end());
     p.frame_counter = g->invocation_counter;
-    p.security = g->authenticated() && ak ? Security::authenticated_encrypted : Security::encrypted;
+    p.security = g->authenticated() && have_ak ? Security::authenticated_encrypted : Security::encrypted;
     c.stats.last_frame_counter = g->invocation_counter;
-    // The plaintext buffer is reused by the next decryption: decode from a copy when nesting.
-    Bytes inner;
-    inner.swap(d.plaintext);
-    decode_apdu_in(c, inner, nesting + 1);
-    inner.swap(d.plaintext);
+    // `apdu` may lie in `inner` (a ciphering inside a ciphering): it is read through by now.
+    d.inner.swap(d.plaintext);
+    return ByteView(d.inner);
 }
 
-void decode_block(Ctx& c, ByteView apdu, int nesting) {
+Next decode_block(Ctx& c, ByteView apdu) {
     auto b = parse_block_transfer(apdu);
-    if (!b) return c.fail(b.error(), apdu);
+    if (!b) return c.stop(b.error(), apdu);
     auto& d = c.d;
     if (b->block_number == 1) {
         // A first block while blocks of another push are pending: that push was cut short on
@@ -221,44 +205,61 @@ void decode_block(Ctx& c, ByteView apdu, int nesting) {
     if (b->block_number != d.block_next) {
         d.blocks.clear();
         d.block_next = 1;
-        return c.fail(make_error(ErrorCode::malformed, Layer::apdu, 2, "block transfer out of sequence: a block was lost"), apdu);
+        return c.stop(make_error(ErrorCode::malformed, Layer::apdu, 2, "block transfer out of sequence: a block was lost"), apdu);
     }
     if (d.blocks.size() + b->data.size() > kMaxReassembly) {
         d.blocks.clear();
         d.block_next = 1;
-        return c.fail(make_error(ErrorCode::malformed, Layer::apdu, 0, "block transfer longer than 64 KiB"), apdu);
+        return c.stop(make_error(ErrorCode::malformed, Layer::apdu, 0, "block transfer longer than 64 KiB"), apdu);
     }
     d.blocks.insert(d.blocks.end(), b->data.begin(), b->data.end());
     ++d.block_next;
-    if (!b->last) return;
-    Bytes whole;
-    whole.swap(d.blocks);
+    if (!b->last) return std::nullopt;
+    d.inner.swap(d.blocks);
+    d.blocks.clear();
     d.block_next = 1;
-    decode_apdu_in(c, whole, nesting + 1);
+    return ByteView(d.inner);
 }
 
-void decode_apdu_in(Ctx& c, ByteView apdu, int nesting) {
-    if (apdu.empty()) return c.fail(make_error(ErrorCode::truncated, Layer::apdu, 0, "empty APDU"), apdu);
-    if (nesting > 3) return c.fail(make_error(ErrorCode::malformed, Layer::apdu, 0, "APDUs nested too deeply"), apdu);
-    if (nesting == 0) {
-        c.d.push.system_title.clear();
-        c.d.push.frame_counter = 0;
-        c.d.push.security = Security::none;
-        c.d.title.clear();
-    }
+// With keys configured, only what the meter ciphered is its word: a push in clear could come
+// from anyone on the wire.
+Next decode_clear_notification(Ctx& c, ByteView apdu) {
+    if (c.d.options.keys.encryption && c.d.push.security == Security::none)
+        return c.stop(make_error(ErrorCode::not_encrypted, Layer::apdu, 0,
+                                 "push is not encrypted although keys are configured: refused; "
+                                 "if this meter really sends in clear, leave both keys empty"),
+                      apdu);
+    decode_notification(c, apdu);
+    return std::nullopt;
+}
+
+// One step: the layer `apdu` opens with, unwrapped.
+Next step(Ctx& c, ByteView apdu) {
     switch (apdu[0]) {
-        case kDataNotification:
-            // With keys configured, only what the meter ciphered is its word: a push in clear
-            // could come from anyone on the wire.
-            if (c.d.options.keys.encryption && c.d.push.security == Security::none)
-                return c.fail(make_error(ErrorCode::not_encrypted, Layer::apdu, 0,
-                                         "push is not encrypted although keys are configured: refused; "
-                                         "if this meter really sends in clear, leave both keys empty"),
-                              apdu);
-            return decode_notification(c, apdu);
-        case kGeneralGloCiphering: return decode_ciphered(c, apdu, nesting);
-        case kGeneralBlockTransfer: return decode_block(c, apdu, nesting);
-        default: return c.fail(make_error(ErrorCode::unsupported, Layer::apdu, 0, "APDU type is not a push (0F, DB or E0)"), apdu);
+        case kDataNotification: return decode_clear_notification(c, apdu);
+        case kGeneralGloCiphering: return decode_ciphered(c, apdu);
+        case kGeneralBlockTransfer: return decode_block(c, apdu);
+        default:
+            return c.stop(make_error(ErrorCode::unsupported, Layer::apdu, 0, "APDU type is not a push (0F, DB or E0)"), apdu);
+    }
+}
+
+// The APDU layers of one push, one loop step each, outermost first. A meter's push reads, e.g.:
+//   step 1  E0 general-block-transfer ─► the reassembled APDU (once its last block is in)
+//   step 2  DB general-glo-ciphering  ─► the decrypted APDU
+//   step 3  0F data-notification      ─► Push
+// Each step either ends the push or hands the APDU inside to the next; layers nest in whatever
+// order the meter sends them, and a push with more than kMaxLayers is refused.
+void unwrap(Ctx& c, ByteView apdu) {
+    c.d.push.system_title.clear();
+    c.d.push.frame_counter = 0;
+    c.d.push.security = Security::none;
+    c.d.title.clear();
+    Next next = apdu;
+    for (int layer = 0; next; ++layer) {
+        if (next->empty()) return c.fail(make_error(ErrorCode::truncated, Layer::apdu, 0, "empty APDU"), *next);
+        if (layer == kMaxLayers) return c.fail(make_error(ErrorCode::malformed, Layer::apdu, 0, "APDUs nested too deeply"), *next);
+        next = step(c, *next);
     }
 }
 
@@ -281,9 +282,9 @@ void decode_hdlc(Ctx& c, ByteView frame, bool checked) {
         if (f->segmented) return;
         Bytes whole;
         whole.swap(seg);
-        return decode_apdu_in(c, strip_llc(whole), 0);
+        return unwrap(c, strip_llc(whole));
     }
-    decode_apdu_in(c, strip_llc(f->info), 0);
+    unwrap(c, strip_llc(f->info));
 }
 
 void decode_mbus(Ctx& c, ByteView frame) {
@@ -307,7 +308,7 @@ void decode_mbus(Ctx& c, ByteView frame) {
     if (!last) return;
     Bytes whole;
     whole.swap(d.mbus_segments);
-    decode_apdu_in(c, whole, 0);
+    unwrap(c, whole);
 }
 }  // namespace
 
@@ -317,14 +318,14 @@ void Decoder::decode_frame(const LinkFrame& frame, const Handlers& handlers) {
     switch (frame.kind) {
         case LinkKind::hdlc: return decode_hdlc(c, frame.bytes, frame.checked);
         case LinkKind::mbus: return decode_mbus(c, frame.bytes);
-        case LinkKind::apdu: return decode_apdu_in(c, frame.bytes, 0);
+        case LinkKind::apdu: return unwrap(c, frame.bytes);
     }
 }
 
 void Decoder::decode_apdu(ByteView apdu, const Handlers& handlers) {
     Ctx c{*impl_, stats_, handlers};
     // Many tools log the APDU with its LLC header (E6 E7 00) still in front.
-    decode_apdu_in(c, strip_llc(apdu), 0);
+    unwrap(c, strip_llc(apdu));
 }
 
 void Decoder::finish(const Handlers& handlers) {

@@ -26,11 +26,6 @@ struct Obis {
     constexpr std::uint8_t e() const { return v[4]; }
     constexpr std::uint8_t f() const { return v[5]; }
 
-    // Same quantity regardless of the channel (B): Kamstrup sends 1.1.1.8.0.255 where others
-    // send 1.0.1.8.0.255, and both mean active energy import.
-    constexpr bool same_quantity(const Obis& o) const {
-        return v[0] == o.v[0] && v[2] == o.v[2] && v[3] == o.v[3] && v[4] == o.v[4] && v[5] == o.v[5];
-    }
     friend constexpr bool operator==(const Obis&, const Obis&) = default;
     friend constexpr auto operator<=>(const Obis&, const Obis&) = default;
 

@@ -5,8 +5,6 @@
 #include <limits>
 #include <type_traits>
 
-#include "decoder/meter_profile.hpp"
-
 namespace dlms {
 
 std::string DateTime::iso() const {

@@ -1,6 +1,6 @@
 // What one decoded push is: the meter's identity, the security it came with, and its readings.
-// Values stay as the wire integers plus scaler and unit; conversion to a number happens at the
-// edge (JSON, MQTT), because a double loses the last digit of a large energy counter.
+// Values stay as the wire integers plus scaler and unit, because a double loses the last digit of
+// a large energy counter; scaled_number() below is the one conversion, for whoever publishes them.
 #pragma once
 
 #include <cstdint>

@@ -14,7 +14,6 @@ constexpr std::uint8_t kLlc0 = 0xE6;  // LLC header E6 E7 00, which loggers leav
 constexpr std::uint8_t kDsmrStart = '/';  // a DSMR/P1 text telegram: not DLMS, named as such
 
 bool letter(std::uint8_t c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-bool hex_digit(std::uint8_t c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f'); }
 
 // CRC-16/X.25 (reflected polynomial 0x8408), eight bytes per step ("slicing by 8"): table k
 // gives the CRC of a byte followed by k zero bytes, so eight lookups replace eight dependent steps.
@@ -126,7 +125,7 @@ StreamFramer::Cut StreamFramer::cut_dsmr(const Handlers& h) {
     }
     if (i == b.size()) return Cut::need_more;
     std::size_t crc = 0;
-    for (++i; i < b.size() && crc < 4 && hex_digit(b[i]); ++i) ++crc;
+    for (++i; i < b.size() && crc < 4 && hex_value(static_cast<char>(b[i])) >= 0; ++i) ++crc;
     if (i + 2 > b.size()) return Cut::need_more;
     if (b[i] != '\r' || b[i + 1] != '\n') return Cut::noise;
     const std::size_t total = i + 2;

@@ -77,8 +77,8 @@ std::string device_name(std::string_view maker, std::string_view model, std::str
 // Only what the meter says of itself: its maker (system title), its type as model, its
 // firmware, its serial number. The list id names the push list, not the meter, so it is none
 // of these.
-json device_block(const dlms::Push& push, const std::string& meter, const std::string& bridge_id) {
-    const std::string serial = push.meter_serial();
+json device_block(const dlms::Push& push, std::string_view serial, const std::string& meter,
+                  const std::string& bridge_id) {
     const std::string maker(dlms::manufacturer_name(push.manufacturer()));
     const std::string model = text_of(push, "meter_type");
 
@@ -88,7 +88,7 @@ json device_block(const dlms::Push& push, const std::string& meter, const std::s
     if (!maker.empty()) device["manufacturer"] = maker;
     if (!model.empty()) device["model"] = model;
     if (auto firmware = text_of(push, "firmware_version"); !firmware.empty()) device["sw_version"] = firmware;
-    if (!serial.empty()) device["serial_number"] = serial;
+    if (!serial.empty()) device["serial_number"] = std::string(serial);
     return device;
 }
 
@@ -254,16 +254,21 @@ std::vector<Message> bridge_discovery_messages(const Topics& topics, std::string
     return out;
 }
 
-std::string meter_slug(const dlms::Push& push) {
-    const std::string serial = push.meter_serial();
-    return serial.empty() ? std::string("meter") : slug(serial);
-}
+std::string meter_slug(const dlms::Push& push) { return meter_slug(std::string_view(push.meter_serial())); }
+
+std::string meter_slug(std::string_view serial) { return serial.empty() ? std::string("meter") : slug(serial); }
 
 std::vector<Message> discovery_messages(const dlms::Push& push, const Topics& topics,
                                         std::string_view bridge_version) {
+    const KeyedReadings keyed = keyed_readings(push);
+    const bool power_net = state_json(push, keyed).contains("power_net");
+    return discovery_messages({push, push.meter_serial(), keyed, power_net}, topics, bridge_version);
+}
+
+std::vector<Message> discovery_messages(const Derived& push, const Topics& topics, std::string_view bridge_version) {
     Context ctx;
-    ctx.meter = meter_slug(push);
-    ctx.device = device_block(push, ctx.meter, bridge_device_id(topics));
+    ctx.meter = meter_slug(push.serial);
+    ctx.device = device_block(push.push, push.serial, ctx.meter, bridge_device_id(topics));
     ctx.origin = {{"name", "dlms2mqtt"}, {"sw_version", std::string(bridge_version)}};
     const std::string bridge = bridge_status_topic(topics);
     ctx.bridge_availability = json::array({availability_entry(bridge)});
@@ -271,7 +276,7 @@ std::vector<Message> discovery_messages(const dlms::Push& push, const Topics& to
         json::array({availability_entry(bridge), availability_entry(availability_topic(topics, ctx.meter))});
 
     std::vector<Message> out;
-    for (const auto& [key, reading] : keyed_readings(push)) {
+    for (const auto& [key, reading] : push.keyed) {
         if (const auto* spec = find_sensor(key)) {
             out.push_back(reading_message(topics, ctx, *spec, key, true));
         } else {
@@ -279,7 +284,7 @@ std::vector<Message> discovery_messages(const dlms::Push& push, const Topics& to
             out.push_back(reading_message(topics, ctx, generic_spec(key, name, *reading), key, false));
         }
     }
-    if (state_json(push).contains("power_net"))
+    if (push.power_net)
         out.push_back(reading_message(topics, ctx, *find_sensor("power_net"), "power_net", true));
     for (const auto& spec : diagnostic_sensors()) out.push_back(diagnostic_message(topics, ctx, spec));
     return out;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "decoder/push.hpp"
+#include "ha_discovery/state.hpp"
 
 namespace ha {
 
@@ -47,11 +48,23 @@ std::string bridge_device_id(const Topics& topics);
 // The meter's name in topics and ids: Push::meter_serial(), or "meter" when that is empty, with
 // every character outside [A-Za-z0-9_-] replaced by '_'.
 std::string meter_slug(const dlms::Push& push);
+// The same from the serial already derived.
+std::string meter_slug(std::string_view serial);
 
 // Every discovery message (retained) for the entities this push actually has (plus "power_net"
 // when it has import and export power), then the bridge's diagnostics entities for the meter.
 std::vector<Message> discovery_messages(const dlms::Push& push, const Topics& topics,
                                         std::string_view bridge_version);
+
+// What the caller derived from the push already (the bridge's record of it): its serial, its keyed
+// readings and whether the state carries "power_net". Discovery re-derives none of it.
+struct Derived {
+    const dlms::Push& push;
+    std::string_view serial;
+    const KeyedReadings& keyed;
+    bool power_net = false;
+};
+std::vector<Message> discovery_messages(const Derived& push, const Topics& topics, std::string_view bridge_version);
 
 // The bridge device: a connectivity binary sensor on <base>/status, and the serial link state,
 // pushes decoded, errors and last error from <base>/bridge/state.

@@ -1,6 +1,7 @@
 #include "ha_discovery/state.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -9,31 +10,17 @@
 #include <type_traits>
 #include <variant>
 
+#include "decoder/bytes.hpp"
+
 namespace ha {
 namespace {
 
 using nlohmann::json;
 
-// Energy goes out in kWh/kvarh: shift the decimal exponent by -3.
-int unit_shift(dlms::Unit unit) {
-    return (unit == dlms::Unit::watt_hour || unit == dlms::Unit::var_hour) ? -3 : 0;
-}
-
 json number_value(const dlms::Reading& r) {
-    const auto n = dlms::scaled_number(r, unit_shift(r.unit));
+    const auto n = dlms::scaled_number(r, display_of(r.unit).shift);
     if (!n) return nullptr;
     return std::visit([](auto v) { return json(v); }, *n);
-}
-
-// Octet strings that are not text (the decoder already turned printable ones into text).
-std::string hex(const dlms::Bytes& bytes) {
-    static constexpr char digits[] = "0123456789ABCDEF";
-    std::string out;
-    for (auto b : bytes) {
-        out.push_back(digits[b >> 4]);
-        out.push_back(digits[b & 0x0F]);
-    }
-    return out;
 }
 
 // The offset of this machine's local time from UTC, in minutes, at that local wall-clock time.
@@ -106,19 +93,23 @@ KeyedReadings keyed_readings(const dlms::Push& push) {
     return out;
 }
 
-std::string_view display_unit(const dlms::Reading& reading) {
-    switch (reading.unit) {
-        case dlms::Unit::watt_hour: return "kWh";
-        case dlms::Unit::var_hour: return "kvarh";
-        default: return dlms::unit_symbol(reading.unit);
+// The one display rule: energy goes out in kilo-units (the decimal exponent shifted by -3).
+Display display_of(dlms::Unit unit) {
+    switch (unit) {
+        case dlms::Unit::watt_hour: return {"kWh", -3};
+        case dlms::Unit::var_hour: return {"kvarh", -3};
+        default: return {dlms::unit_symbol(unit), 0};
     }
 }
+
+std::string_view display_unit(const dlms::Reading& reading) { return display_of(reading.unit).unit; }
 
 json reading_value(const dlms::Reading& r, NoOffset no_offset) {
     if (r.is_number()) return number_value(r);
     if (auto* b = std::get_if<bool>(&r.raw)) return *b;
     if (auto* s = std::get_if<std::string>(&r.raw)) return *s;
-    if (auto* o = std::get_if<dlms::OctetString>(&r.raw)) return hex(o->bytes);
+    // An octet string left as bytes is not text (the decoder made printable ones text): hex.
+    if (auto* o = std::get_if<dlms::OctetString>(&r.raw)) return dlms::to_hex(o->bytes);
     if (auto* t = std::get_if<dlms::DateTime>(&r.raw)) {
         if (auto iso = iso8601(*t, no_offset)) return *iso;
     }
@@ -127,9 +118,20 @@ json reading_value(const dlms::Reading& r, NoOffset no_offset) {
 
 json state_json(const dlms::Push& push) { return state_json(push, keyed_readings(push)); }
 
+std::vector<json> reading_values(const KeyedReadings& keyed, NoOffset no_offset) {
+    std::vector<json> values;
+    values.reserve(keyed.size());
+    for (const auto& entry : keyed) values.push_back(reading_value(*entry.second, no_offset));
+    return values;
+}
+
 json state_json(const dlms::Push& push, const KeyedReadings& keyed, NoOffset no_offset) {
+    return state_json(push, keyed, reading_values(keyed, no_offset), no_offset);
+}
+
+json state_json(const dlms::Push& push, const KeyedReadings& keyed, std::vector<json> values, NoOffset no_offset) {
     json state = json::object();
-    for (const auto& [key, reading] : keyed) state[key] = reading_value(*reading, no_offset);
+    for (std::size_t i = 0; i < keyed.size() && i < values.size(); ++i) state[keyed[i].first] = std::move(values[i]);
 
     const auto in = state.find("power_import");
     const auto out = state.find("power_export");

@@ -1,5 +1,5 @@
-// State JSON: one object per push, every reading converted to its display unit. This is the
-// edge where the decoder's raw integers become numbers.
+// Home Assistant's JSON: the state object of a push (each reading in its display unit, the number
+// from dlms::scaled_number), the meter's diagnostics and the bridge's state, and their parts.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +34,12 @@ using KeyedReadings = std::vector<std::pair<std::string, const dlms::Reading*>>;
 // The same, from readings already keyed (the daemon keys each push once for every output).
 nlohmann::json state_json(const dlms::Push& push, const KeyedReadings& keyed, NoOffset no_offset = NoOffset::local);
 
+// The display value of each keyed reading (reading_value below), in the same order.
+std::vector<nlohmann::json> reading_values(const KeyedReadings& keyed, NoOffset no_offset = NoOffset::local);
+// The same, from values already computed (moved in): the record of a push scales each reading once.
+nlohmann::json state_json(const dlms::Push& push, const KeyedReadings& keyed, std::vector<nlohmann::json> values,
+                          NoOffset no_offset);
+
 // The last thing that went wrong with a meter's pushes; empty kind = nothing yet.
 struct LastError {
     std::string_view kind;     // dlms::to_string(ErrorCode): "wrong_key", "not_encrypted", ...
@@ -61,7 +67,16 @@ std::string reading_key(const dlms::Reading& reading, std::size_t position);
 // a key wins, and values the meter left empty (null-data) are left out.
 KeyedReadings keyed_readings(const dlms::Push& push);
 
-// "kWh" for Wh and "kvarh" for varh (energy is published in kilo-units), else the DLMS symbol.
+// How a unit is shown: energy in kilo-units ("kWh" for Wh, "kvarh" for varh, the decimal
+// exponent shifted by -3), everything else in its DLMS symbol unscaled. The one place this rule is
+// written: values, discovery's unit_of_measurement and the CSV headers all follow it.
+struct Display {
+    std::string_view unit;
+    int shift = 0;
+};
+Display display_of(dlms::Unit unit);
+
+// display_of(reading.unit).unit.
 std::string_view display_unit(const dlms::Reading& reading);
 
 // The value as published: numbers in the display unit (an integer when the wire value needs no

@@ -3,9 +3,9 @@
 
 #include "bridge/commands/args.hpp"
 #include "bridge/commands/commands.hpp"
+#include "bridge/commands/key_mail.hpp"
 #include "bridge/core/capture_input.hpp"
 #include "decoder/bytes.hpp"
-#include "decoder/keys.hpp"
 
 namespace bridge {
 
@@ -27,7 +27,7 @@ int keys_command(const ArgList& argv) {
         std::cerr << "dlms2mqtt keys: " << error << "\n";
         return 1;
     }
-    const auto keys = dlms::keys_from_mail(*text);
+    const auto keys = keys_from_mail(*text);
     // What was found is printed even when a key is missing: one line less to copy by hand.
     if (keys.encryption || keys.authentication) std::cout << "meter:\n";
     if (keys.encryption)

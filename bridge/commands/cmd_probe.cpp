@@ -94,7 +94,7 @@ std::vector<SerialSettings> settings_to_try(const ProbeOptions& o) {
     const SerialSettings& configured = o.configured;
     std::vector<SerialSettings> out{configured};
     if (is_network_port(o.port)) return out;
-    for (char parity : {'N', 'E'}) {
+    for (Parity parity : {Parity::none, Parity::even}) {
         for (int baud : {2400, 9600}) {
             const SerialSettings s{baud, parity, 8, 1};
             if (!same(s, configured)) out.push_back(s);
@@ -196,8 +196,7 @@ std::vector<Sighting> probe_line(const ProbeOptions& o) {
 }
 
 std::string config_lines(const SerialSettings& s) {
-    std::string parity = s.parity == 'E' ? "even" : s.parity == 'O' ? "odd" : "none";
-    return "serial.baud: " + std::to_string(s.baud) + ", serial.parity: " + parity + ", serial.data_bits: " +
+    return "serial.baud: " + std::to_string(s.baud) + ", serial.parity: " + std::string(to_string(s.parity)) + ", serial.data_bits: " +
            std::to_string(s.data_bits) + ", serial.stop_bits: " + std::to_string(s.stop_bits);
 }
 

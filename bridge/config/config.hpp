@@ -4,6 +4,7 @@
 // Meter keys are parsed once into their key types; their text is never kept nor printed.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -21,7 +22,7 @@ inline constexpr const char* kDefaultConfigPath = "/etc/dlms2mqtt/config.yaml";
 
 struct Config {
     struct Serial {
-        enum class Parity { none, even, odd };
+        using Parity = bridge::Parity;
         std::string port = "/dev/ttyS0";
         int baud = 2400;
         Parity parity = Parity::none;
@@ -31,7 +32,7 @@ struct Config {
     struct Meter {
         std::optional<dlms::EncryptionKey> encryption_key;          // key 64, GPK60
         std::optional<dlms::AuthenticationKey> authentication_key;  // key 65, GPK61
-        int push_interval = 10;  // seconds; availability goes offline after 3 missed pushes
+        int push_interval = 10;  // seconds; a meter is gone after silence_limit() of silence
         dlms::ProfileOverrides scaling;
 
         dlms::KeyPair keys() const { return {encryption_key, authentication_key}; }
@@ -97,6 +98,11 @@ struct Config {
     Health health;
     Source source;
 };
+
+// A meter, or its line, silent this long is taken as gone (MQTT availability "offline", a
+// network stream reconnected): three push intervals, one late push is not an outage.
+inline constexpr int kSilentPushes = 3;
+inline std::chrono::seconds silence_limit(std::chrono::seconds push_interval) { return kSilentPushes * push_interval; }
 
 // One line: "<file>:<line>: <key>: <problem>; <fix>", or "<VARIABLE>: <problem>; <fix>".
 struct ConfigError {

@@ -6,10 +6,26 @@
 namespace bridge {
 
 SerialSettings serial_settings(const Config::Serial& serial) {
-    const char parity = serial.parity == Config::Serial::Parity::even  ? 'E'
-                        : serial.parity == Config::Serial::Parity::odd ? 'O'
-                                                                       : 'N';
-    return {serial.baud, parity, serial.data_bits, serial.stop_bits};
+    return {serial.baud, serial.parity, serial.data_bits, serial.stop_bits};
+}
+
+ReaderOptions reader_options(const Config& config, const RunOptions& run) {
+    ReaderOptions o;
+    o.port = config.serial.port;
+    o.serial = serial_settings(config.serial);
+    o.push_interval = std::chrono::seconds(config.meter.push_interval);
+    o.replay = run.replay;
+    o.fast = run.fast;
+    o.record = run.record;
+    return o;
+}
+
+DaemonOptions daemon_options(const Config& config) {
+    DaemonOptions o;
+    o.queue_capacity = config.queue.capacity;
+    o.push_interval = std::chrono::seconds(config.meter.push_interval);
+    o.health_file = config.health.file;
+    return o;
 }
 
 dlms::DecoderOptions decoder_options(const Config& config) {
@@ -46,6 +62,10 @@ MqttSinkOptions mqtt_sink_options(const Config& config) {
     o.discovery = config.mqtt.discovery;
     o.log = log_to(LogLevel::info);
     return o;
+}
+
+MqttOutputOptions mqtt_output_options(const OutputContext& context) {
+    return {context.replay, context.stop, log_to(LogLevel::warning)};
 }
 
 UdpOptions udp_options(const Config& config) {

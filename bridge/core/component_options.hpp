@@ -4,6 +4,10 @@
 
 #include "bridge/config/config.hpp"
 #include "bridge/core/serial_port.hpp"
+#include "bridge/core/daemon.hpp"
+#include "bridge/core/output_list.hpp"
+#include "bridge/core/serial_reader.hpp"
+#include "bridge/mqtt/mqtt_output.hpp"
 #include "bridge/mqtt/mqtt_sink.hpp"
 #include "bridge/mqtt/paho_publisher.hpp"
 #include "bridge/outputs/csv_sink.hpp"
@@ -13,10 +17,13 @@
 namespace bridge {
 
 SerialSettings serial_settings(const Config::Serial& serial);
+ReaderOptions reader_options(const Config& config, const RunOptions& run);
+DaemonOptions daemon_options(const Config& config);
 dlms::DecoderOptions decoder_options(const Config& config);
 // With the daemon's log as Paho's log and warnings.
 PahoOptions paho_options(const Config& config);
 MqttSinkOptions mqtt_sink_options(const Config& config);
+MqttOutputOptions mqtt_output_options(const OutputContext& context);
 UdpOptions udp_options(const Config& config);
 CsvOptions csv_options(const Config& config);
 

@@ -20,12 +20,10 @@
 #include "bridge/core/serial_reader.hpp"
 #include "bridge/core/service_notify.hpp"
 #include "bridge/core/stop_signal.hpp"
-#include "bridge/mqtt/mqtt_sink.hpp"
-#include "bridge/mqtt/paho_publisher.hpp"
-#include "bridge/outputs/csv_sink.hpp"
+#include "bridge/core/output_list.hpp"
 #include "bridge/outputs/energy_guard.hpp"
 #include "bridge/outputs/output_log.hpp"
-#include "bridge/outputs/udp_sink.hpp"
+#include "bridge/record/record.hpp"
 #include "decoder/decoder.hpp"
 #include "decoder/plausibility.hpp"
 
@@ -66,32 +64,23 @@ const char* warning_text(dlms::Warning w) {
 }  // namespace
 
 int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop_signal) {
+    return run_daemon(config, options, stop_signal, standard_outputs());
+}
+
+int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop_signal,
+               const std::vector<OutputMaker>& makers) {
     const std::atomic<bool>& stop = stop_signal.flag();
-    // Sinks first: a bad output setting is a start-up error, before any byte is read.
-    std::unique_ptr<PahoPublisher> publisher;
-    std::unique_ptr<MqttSink> mqtt;
-    std::vector<std::unique_ptr<Sink>> outputs;
+    const bool replay = !options.replay.empty();
+    const DaemonOptions settings = daemon_options(config);
+    // Outputs first: a bad output setting is a start-up error, before any byte is read.
+    std::vector<std::unique_ptr<Output>> outputs;
     try {
-        if (config.mqtt.enabled) {
-            publisher = std::make_unique<PahoPublisher>(paho_options(config));
-            mqtt = std::make_unique<MqttSink>(*publisher, mqtt_sink_options(config));
-        }
-        auto energy = std::make_shared<EnergyToday>();
-        if (config.udp.enabled) outputs.push_back(std::make_unique<UdpSink>(udp_options(config), energy, log_to(LogLevel::warning)));
-        if (config.csv.enabled) outputs.push_back(std::make_unique<CsvSink>(csv_options(config), energy, log_to(LogLevel::warning)));
+        outputs = make_outputs(makers, config, {replay, &stop, std::make_shared<EnergyToday>()});
     } catch (const std::exception& e) {
         log_error(e.what());
         return 1;
     }
-    if (publisher) {
-        publisher->start();
-        // A replay is over in moments: give the broker a chance first, so that its messages are
-        // sent rather than buffered.
-        if (!options.replay.empty()) {
-            for (int i = 0; i < 100 && !publisher->connected() && !stop; ++i) std::this_thread::sleep_for(100ms);
-            if (!publisher->connected()) log_warning("MQTT broker not reachable yet; messages are buffered");
-        }
-    }
+    for (auto& output : outputs) output->start();
 
     dlms::Decoder decoder(decoder_options(config));
     EnergyGuard guard(log_to(LogLevel::warning));
@@ -103,9 +92,9 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
     // kill and restart a daemon that is doing what it should).
     ServiceNotifier notifier(log_to(LogLevel::warning));
     std::atomic<bool> announced{false};
-    BoundedQueue<dlms::LinkFrame> queue(config.queue.capacity);
+    BoundedQueue<dlms::LinkFrame> queue(settings.queue_capacity);
     ReaderCounters counters;
-    Reader reader(config, options, queue, counters, stop_signal);
+    Reader reader(reader_options(config, options), queue, counters, stop_signal);
     reader.on_status = [&](std::string_view status) {
         if (!announced.exchange(true)) notifier.ready(status);
         else notifier.status(status);
@@ -128,9 +117,10 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
     std::set<std::string> partly_understood;
     std::set<std::string> implausible;
     h.on_push = [&](const dlms::Push& decoded) {
-        if (!decoded.warnings.empty() &&
-            partly_understood.insert(decoded.meter_serial() + "/" + decoded.list_id).second) {
-            log_warning("meter " + decoded.meter_serial() + (decoded.list_id.empty() ? "" : ", list " + decoded.list_id) + ": " +
+        // The meter's identity, derived once for the warnings, the guard and the record.
+        std::string serial = decoded.meter_serial();
+        if (!decoded.warnings.empty() && partly_understood.insert(serial + "/" + decoded.list_id).second) {
+            log_warning("meter " + serial + (decoded.list_id.empty() ? "" : ", list " + decoded.list_id) + ": " +
                         std::to_string(decoded.unplaced_values) + " of " + std::to_string(decoded.readings.size()) +
                         " values could not be named or scaled (published by index); first: at offset " +
                         std::to_string(decoded.warnings.front().offset) + ", " + decoded.warnings.front().message +
@@ -138,16 +128,16 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
         }
         // Power the currents and voltages cannot carry: a unit is wrong; said once per meter and list.
         if (auto why = dlms::implausible_scaling(decoded);
-            why && implausible.insert(decoded.meter_serial() + "/" + decoded.list_id).second)
-            log_warning("meter " + decoded.meter_serial() + (decoded.list_id.empty() ? "" : ", list " + decoded.list_id) +
+            why && implausible.insert(serial + "/" + decoded.list_id).second)
+            log_warning("meter " + serial + (decoded.list_id.empty() ? "" : ", list " + decoded.list_id) +
                         ": " + *why);
+        // The one copy of the push: the guard filters it, and the record owns it from then on.
         dlms::Push push = decoded;
-        guard.filter(push);
-        const dlms::DecodeStats stats = line_stats();
-        const Delivery d{push, stats, std::chrono::system_clock::now()};
-        if (mqtt) mqtt->take(d);
-        for (auto& s : outputs) s->take(d);
-        if (!config.health.file.empty()) touch(config.health.file);
+        guard.filter(push, serial);
+        const RecordPtr record =
+            Record::make(std::move(push), std::move(serial), line_stats(), std::chrono::system_clock::now());
+        for (auto& output : outputs) output->push(record);
+        if (!settings.health_file.empty()) touch(settings.health_file);
     };
     h.on_error = [&](const dlms::Error& e, dlms::ByteView unit) {
         auto& limited = decode_log[static_cast<std::size_t>(e.code)];
@@ -155,26 +145,19 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
         (*limited)(std::string("push not decoded: ") + std::string(dlms::to_string(e.code)) + " at " +
                    std::string(dlms::to_string(e.layer)) + " offset " + std::to_string(e.offset) + ": " + e.message +
                    " [" + hex_context(unit, e.offset) + "]");
-        if (mqtt) {
-            const dlms::DecodeStats stats = line_stats();
-            mqtt->take_failure({e, decoder.system_title(), stats, std::chrono::system_clock::now()});
-        }
+        const dlms::DecodeStats stats = line_stats();
+        const Failure failure{e, decoder.system_title(), stats, std::chrono::system_clock::now()};
+        for (auto& output : outputs) output->failure(failure);
     };
     h.on_warning = [](dlms::Warning w) { log_warning(warning_text(w)); };
 
     // The worker: this thread. It sleeps until a frame, the queue's close or the next tick. The
     // tick (meter offline after 3 push intervals, diagnostics once per interval, the line's state
     // on the bridge device) needs no finer grain than half a push interval, and never less than 1 s.
-    const auto tick_period = std::max<std::chrono::milliseconds>(1s, std::chrono::seconds(config.meter.push_interval) / 2);
+    const auto tick_period = std::max<std::chrono::milliseconds>(1s, settings.push_interval / 2);
     auto last_tick = std::chrono::steady_clock::now();
     std::uint64_t dropped_reported = 0;
-    // A replay publishes everything: keep Paho's queue short of its buffer, where it would
-    // drop the oldest message.
-    const bool replay = !options.replay.empty();
-    // Checked every 16 frames (asking Paho costs more than a push): each push adds at most a
-    // few messages, so a quarter of the buffer leaves ample room.
-    const auto publish_window = static_cast<std::size_t>(std::max(config.mqtt.buffer_messages / 4, 1));
-    std::uint64_t frames_taken = 0;
+    std::string last_link;  // none yet: the first tick tells every output the line's state
     // The watchdog's heartbeat comes from this loop and nowhere else: a worker stuck in a sink
     // stops it, and systemd restarts the daemon. It rides on the tick's wake-ups.
     Heartbeat heartbeat(notifier.heartbeat_period(), [&] { notifier.watchdog(); });
@@ -182,19 +165,18 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
         const auto woke = std::chrono::steady_clock::now();
         heartbeat.beat(woke, last_tick + tick_period);
         const auto until_tick = std::chrono::duration_cast<std::chrono::milliseconds>(last_tick + tick_period - woke);
-        if (auto frame = queue.pop(std::max(std::min(until_tick, heartbeat.wait_limit(woke)), 1ms))) {
-            // A stop request ends the wait: a hung broker must not hold a shutdown.
-            if (replay && publisher && frames_taken++ % 16 == 0) publisher->wait_pending_below(publish_window, 30s, &stop);
+        if (auto frame = queue.pop(std::max(std::min(until_tick, heartbeat.wait_limit(woke)), 1ms)))
             decoder.decode_frame(*frame, h);
-        }
         const auto now = std::chrono::steady_clock::now();
         if (now - last_tick >= tick_period) {
             last_tick = now;
-            if (mqtt) {
-                const auto wall = std::chrono::system_clock::now();
-                mqtt->update_line(to_string(counters.link), line_stats(), wall);
-                mqtt->tick(wall);
+            const dlms::DecodeStats stats = line_stats();
+            const LineState line{to_string(counters.link), stats, std::chrono::system_clock::now()};
+            if (line.link != last_link) {
+                last_link = line.link;
+                for (auto& output : outputs) output->link_changed(line);
             }
+            for (auto& output : outputs) output->tick(line);
             if (const auto dropped = queue.dropped(); dropped != dropped_reported) {
                 log_warning(std::to_string(dropped - dropped_reported) + " frames dropped: the worker fell behind the serial port");
                 dropped_reported = dropped;
@@ -211,12 +193,7 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
                                 std::to_string(st.missed_pushes) + " pushes missed";
     notifier.stopping("stopping: " + summary);
     log_info("stopping: " + summary);
-    mqtt.reset();
-    if (publisher) {
-        if (replay && !stop && !publisher->wait_pending_below(1, 10s, &stop) && !stop)
-            log_warning("MQTT: messages still unacknowledged after 10 s; stopping anyway");
-        publisher->stop();
-    }
+    for (auto& output : outputs) output->finish();
     return reader.failed ? 1 : 0;
 }
 

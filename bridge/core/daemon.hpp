@@ -1,6 +1,6 @@
 // The running bridge:
 //
-//   serial port / capture ─► reader thread ─► BoundedQueue<LinkFrame> ─► worker thread ─► sinks
+//   serial port / capture ─► reader thread ─► BoundedQueue<LinkFrame> ─► worker thread ─► outputs
 //   (FdReader, reopened      (StreamFramer:    (drop-oldest)              (Decoder, EnergyGuard,
 //    with backoff)            cut + check)                                 MQTT, UDP, CSV, health)
 //
@@ -9,9 +9,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "bridge/config/config.hpp"
+#include "bridge/core/output_list.hpp"
 #include "bridge/core/stop_signal.hpp"
 
 namespace bridge {
@@ -22,8 +26,18 @@ struct RunOptions {
     std::string record;   // append the raw serial bytes here (for bug reports)
 };
 
+// What the worker loop itself needs of the settings (component_options.cpp's daemon_options()).
+struct DaemonOptions {
+    std::size_t queue_capacity = Config::Queue{}.capacity;                // frames between the threads
+    std::chrono::seconds push_interval{Config::Meter{}.push_interval};    // sets the tick's period
+    std::string health_file;                                              // touched on each push; empty = off
+};
+
 // Runs until `stop` is set or, with a replay, until the capture is read and published.
-// Returns the process exit code. What a sink throws ends it with the reader stopped first.
+// Returns the process exit code. What an output throws ends it with the reader stopped first.
+// The outputs are standard_outputs() unless `makers` says otherwise (a test adds its own).
 int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop);
+int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop,
+               const std::vector<OutputMaker>& makers);
 
 }  // namespace bridge

@@ -16,7 +16,6 @@ LogLevel log_level();
 void set_log_sink(std::function<void(LogLevel, std::string_view)> sink);
 
 void log(LogLevel level, std::string_view message);
-inline void log_debug(std::string_view m) { log(LogLevel::debug, m); }
 inline void log_info(std::string_view m) { log(LogLevel::info, m); }
 inline void log_warning(std::string_view m) { log(LogLevel::warning, m); }
 inline void log_error(std::string_view m) { log(LogLevel::error, m); }

@@ -40,7 +40,7 @@ static_assert(std::ranges::none_of(kBaudRates, [](int baud) { return speed_of(ba
 }  // namespace
 
 std::string describe(const SerialSettings& s) {
-    return std::to_string(s.baud) + " " + std::to_string(s.data_bits) + s.parity + std::to_string(s.stop_bits);
+    return std::to_string(s.baud) + " " + std::to_string(s.data_bits) + static_cast<char>(s.parity) + std::to_string(s.stop_bits);
 }
 
 FdReader::~FdReader() { close(); }
@@ -67,8 +67,8 @@ std::string FdReader::open_serial(const std::string& path, const SerialSettings&
     tio.c_cflag &= ~static_cast<tcflag_t>(CSIZE | PARENB | PARODD | CSTOPB | CRTSCTS);
     tio.c_cflag |= CLOCAL | CREAD;
     tio.c_cflag |= s.data_bits == 7 ? CS7 : CS8;
-    if (s.parity == 'E') tio.c_cflag |= PARENB;
-    if (s.parity == 'O') tio.c_cflag |= PARENB | PARODD;
+    if (s.parity == Parity::even) tio.c_cflag |= PARENB;
+    if (s.parity == Parity::odd) tio.c_cflag |= PARENB | PARODD;
     if (s.stop_bits == 2) tio.c_cflag |= CSTOPB;
     tio.c_cc[VMIN] = 0;
     tio.c_cc[VTIME] = 0;

@@ -10,15 +10,18 @@
 #include <string>
 #include <string_view>
 
+#include "bridge/config/choices.hpp"
+#include "bridge/config/config.hpp"
 #include "bridge/config/tcp_endpoint.hpp"
 
 namespace bridge {
 
+// Defaults: Config's, written once there.
 struct SerialSettings {
-    int baud = 2400;
-    char parity = 'N';  // 'N', 'E', 'O'
-    int data_bits = 8;
-    int stop_bits = 1;
+    int baud = Config::Serial{}.baud;
+    Parity parity = Config::Serial{}.parity;
+    int data_bits = Config::Serial{}.data_bits;
+    int stop_bits = Config::Serial{}.stop_bits;
 };
 
 // What a read gave: bytes, nothing within the timeout, or the end of the stream (a file's end,

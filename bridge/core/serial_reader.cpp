@@ -8,7 +8,6 @@
 
 #include "bridge/config/permissions.hpp"
 #include "bridge/core/capture_input.hpp"
-#include "bridge/core/component_options.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/core/push_json.hpp"
 
@@ -27,9 +26,8 @@ std::string_view to_string(LinkState s) {
     return "unknown";
 }
 
-Reader::Reader(const Config& config, const RunOptions& options, BoundedQueue<dlms::LinkFrame>& queue,
-               ReaderCounters& counters, const StopSignal& stop)
-    : config_(config), options_(options), queue_(queue), counters_(counters), stop_(stop.flag()), waiter_(stop) {}
+Reader::Reader(ReaderOptions options, BoundedQueue<dlms::LinkFrame>& queue, ReaderCounters& counters, const StopSignal& stop)
+    : options_(std::move(options)), queue_(queue), counters_(counters), stop_(stop.flag()), waiter_(stop) {}
 
 void Reader::run() {
     // Whatever escapes (an allocation failure, a bug) ends the daemon with one line and exit 1
@@ -76,11 +74,11 @@ void Reader::read_replay() {
 // server restarts in seconds) and is also given up when it stays silent: a half-open TCP
 // connection shows no error, it just never delivers again.
 void Reader::read_serial() {
-    const auto settings = serial_settings(config_.serial);
-    const std::string& name = config_.serial.port;
+    const auto& settings = options_.serial;
+    const std::string& name = options_.port;
     const bool network = is_network_port(name);
     const auto max_backoff = network ? std::chrono::seconds(5) : std::chrono::seconds(30);
-    const auto silence_limit = std::chrono::seconds(3 * config_.meter.push_interval);
+    const auto silent_for = silence_limit(options_.push_interval);
     auto backoff = 1s;
     std::string last_error;
     FdReader port;
@@ -111,7 +109,7 @@ void Reader::read_serial() {
         // No timer while the line is quiet: a byte, the silence deadline or the stop wakes us.
         int timeout_ms = -1;
         if (counters_.link != LinkState::silent) {
-            const auto left = silence_limit - (std::chrono::steady_clock::now() - last_byte);
+            const auto left = silent_for - (std::chrono::steady_clock::now() - last_byte);
             timeout_ms = static_cast<int>(std::max<long long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(left).count()) + 1);
         }
         auto r = port.read(buffer_, timeout_ms, waiter_.fd());
@@ -120,10 +118,11 @@ void Reader::read_serial() {
             counters_.link = LinkState::connected;
             consume(dlms::ByteView(buffer_.data(), r.size), false);
         }
-        const bool silent = r.kind == ReadResult::Kind::timeout && std::chrono::steady_clock::now() - last_byte >= silence_limit;
+        const bool silent = r.kind == ReadResult::Kind::timeout && std::chrono::steady_clock::now() - last_byte >= silent_for;
         if (silent) counters_.link = LinkState::silent;
         if (silent && network) {
-            log_warning(name + ": no byte for " + std::to_string(silence_limit.count()) + " s (3 push intervals); reconnecting");
+            log_warning(name + ": no byte for " + std::to_string(silent_for.count()) + " s (" + std::to_string(kSilentPushes) +
+                        " push intervals); reconnecting");
             last_error = "silent";
             port.close();
             continue;
@@ -153,7 +152,7 @@ void Reader::consume(dlms::ByteView bytes, bool paced) {
         if (options_.replay.empty()) queue_.push(std::move(f));
         else queue_.push_wait(std::move(f), stop_);
         // A capture replayed at the meter's pace: one frame per push interval.
-        if (paced) waiter_.sleep_for(std::chrono::seconds(config_.meter.push_interval));
+        if (paced) waiter_.sleep_for(options_.push_interval);
     };
     h.on_error = [&](const dlms::Error& e, dlms::ByteView frame) {
         // A P1 port's text telegram is no damage on the wire: said as what it is.

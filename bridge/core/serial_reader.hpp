@@ -6,12 +6,13 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <chrono>
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "bridge/config/config.hpp"
 #include "bridge/core/bounded_queue.hpp"
-#include "bridge/core/daemon.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/core/serial_port.hpp"
 #include "bridge/core/stop_signal.hpp"
@@ -32,10 +33,19 @@ struct ReaderCounters {
     std::atomic<LinkState> link{LinkState::connecting};
 };
 
+// What the reader needs of the settings (built by component_options.cpp's reader_options()).
+struct ReaderOptions {
+    std::string port = Config::Serial{}.port;  // a device, or tcp://host:port
+    SerialSettings serial;
+    std::chrono::seconds push_interval{Config::Meter{}.push_interval};  // a paced replay's pace
+    std::string replay;   // capture file, or "-" for stdin; empty = the port
+    bool fast = false;    // replay without the meter's pace
+    std::string record;   // append the raw bytes here
+};
+
 class Reader {
 public:
-    Reader(const Config& config, const RunOptions& options, BoundedQueue<dlms::LinkFrame>& queue, ReaderCounters& counters,
-           const StopSignal& stop);
+    Reader(ReaderOptions options, BoundedQueue<dlms::LinkFrame>& queue, ReaderCounters& counters, const StopSignal& stop);
 
     // Reads until stopped, or until a replayed capture ends.
     void run();
@@ -52,8 +62,7 @@ private:
     void consume(dlms::ByteView bytes, bool paced);
     void status(const std::string& line) const;
 
-    const Config& config_;
-    const RunOptions& options_;
+    const ReaderOptions options_;
     BoundedQueue<dlms::LinkFrame>& queue_;
     ReaderCounters& counters_;
     const std::atomic<bool>& stop_;

@@ -53,33 +53,32 @@ MqttSink::~MqttSink() {
     link_->sink = nullptr;
 }
 
-void MqttSink::take(const Delivery& delivery) {
+void MqttSink::push(const RecordPtr& record) {
     Outbox out;
     try {
-        const dlms::Push& push = delivery.push;
-        const std::string slug = ha::meter_slug(push);
-        const auto& keyed = delivery.keyed();
+        const std::string slug = ha::meter_slug(record->serial());
         std::lock_guard lock(mutex_);
         auto [it, first] = meters_.try_emplace(slug);
         Meter& meter = it->second;
         // A reading never seen from this meter needs its entity first.
         bool new_reading = false;
-        for (const auto& [key, reading] : keyed) new_reading |= meter.reading_ids.insert(key).second;
-        if (first || new_reading) add_discovery(out, push);
+        for (const auto& [key, reading] : record->keyed()) new_reading |= meter.reading_ids.insert(key).second;
+        // Kept, not copied: the same record the other outputs saw.
+        meter.last = record;
+        if (first || new_reading) add_discovery(out, meter);
         if (!meter.online) {
             if (!first) log("meter " + slug + " is pushing again");
             add_availability(out, slug, true);
             meter.online = true;
         }
-        meter.last_push = push;
         meter.decoded = true;
-        meter.stats = delivery.stats;
-        meter.last_received = delivery.received;
-        out.push_back({ha::state_topic(options_.topics, slug), dump(ha::state_json(push, keyed)), false});
+        meter.stats = record->stats();
+        meter.last_received = record->received();
+        add_state(out, slug, meter);
         // Diagnostics change slowly: at most once per push interval (tick() keeps them moving),
         // which halves the messages of a fast replay.
-        if (first || delivery.received - meter.last_diagnostics >= options_.push_interval)
-            add_diagnostics(out, slug, meter, delivery.received);
+        if (first || record->received() - meter.last_diagnostics >= options_.push_interval)
+            add_diagnostics(out, slug, meter, record->received());
     } catch (const std::exception& e) {
         log(std::string("MQTT sink: push not published: ") + e.what());
     }
@@ -101,10 +100,10 @@ void MqttSink::take_failure(const Failure& failure) {
             if (first) {
                 // Known by its system title alone: its device with the diagnostics entities, and
                 // "offline" in place of whatever a previous run left retained.
-                meter.last_push.system_title.assign(failure.system_title.begin(), failure.system_title.end());
+                meter.named.system_title.assign(failure.system_title.begin(), failure.system_title.end());
                 log("meter " + slug + " seen, but its pushes do not decode yet (" +
                     std::string(dlms::to_string(failure.error.code)) + ")");
-                add_discovery(out, meter.last_push);
+                add_discovery(out, meter);
                 add_availability(out, slug, false);
             }
             add_failure(out, slug, meter, failure);
@@ -152,7 +151,7 @@ void MqttSink::add_bridge_state(Outbox& out, Clock::time_point now) {
 // meter-number reading), else from the system title.
 std::string MqttSink::slug_of(dlms::ByteView system_title) const {
     for (const auto& [slug, meter] : meters_) {
-        const auto& title = meter.last_push.system_title;
+        const auto& title = meter.push().system_title;
         if (std::equal(title.begin(), title.end(), system_title.begin(), system_title.end())) return slug;
     }
     dlms::Push named;
@@ -189,9 +188,9 @@ void MqttSink::republish_all() {
         }
         add_bridge_state(out, Clock::now());
         for (auto& [slug, meter] : meters_) {
-            add_discovery(out, meter.last_push);
+            add_discovery(out, meter);
             add_availability(out, slug, meter.online);
-            add_state(out, slug, meter.last_push);
+            add_state(out, slug, meter);
         }
     } catch (const std::exception& e) {
         log(std::string("MQTT sink: republish failed: ") + e.what());
@@ -199,24 +198,29 @@ void MqttSink::republish_all() {
     send(out);
 }
 
-void MqttSink::add_discovery(Outbox& out, const dlms::Push& push) const {
+void MqttSink::add_discovery(Outbox& out, const Meter& meter) const {
     if (!options_.discovery) return;  // mqtt.discovery: false, for brokers without Home Assistant
-    for (auto& message : ha::discovery_messages(push, options_.topics, options_.bridge_version))
-        out.push_back({std::move(message.topic), std::move(message.payload), message.retain});
+    auto messages = meter.last ? ha::discovery_messages({meter.last->push(), meter.last->serial(), meter.last->keyed(),
+                                                         meter.last->has_power_net()},
+                                                        options_.topics, options_.bridge_version)
+                               : ha::discovery_messages(meter.named, options_.topics, options_.bridge_version);
+    for (auto& message : messages) out.push_back({std::move(message.topic), std::move(message.payload), message.retain});
 }
 
 void MqttSink::add_availability(Outbox& out, const std::string& slug, bool online) const {
     out.push_back({ha::availability_topic(options_.topics, slug), online ? "online" : "offline", true});
 }
 
-void MqttSink::add_state(Outbox& out, const std::string& slug, const dlms::Push& push) const {
-    out.push_back({ha::state_topic(options_.topics, slug), dump(ha::state_json(push)), false});
+void MqttSink::add_state(Outbox& out, const std::string& slug, const Meter& meter) const {
+    // A meter known only from failures has no readings: its state is the empty object.
+    std::string state = meter.last ? dump(meter.last->state()) : dump(ha::state_json(meter.named));
+    out.push_back({ha::state_topic(options_.topics, slug), std::move(state), false});
 }
 
 void MqttSink::add_diagnostics(Outbox& out, const std::string& slug, Meter& meter, Clock::time_point now) const {
     double since = std::numeric_limits<double>::quiet_NaN();  // no good push yet: unknown
     if (meter.decoded) since = std::max(0.0, std::chrono::duration<double>(now - meter.last_received).count());
-    const auto json = ha::diagnostics_json(meter.stats, meter.last_push.frame_counter, since,
+    const auto json = ha::diagnostics_json(meter.stats, meter.push().frame_counter, since,
                                            last_error(meter.last_error, meter.last_error_message));
     out.push_back({ha::diagnostics_topic(options_.topics, slug), dump(json), false});
     meter.last_diagnostics = now;

@@ -3,8 +3,9 @@
 // brings a reading never seen before, after every reconnect and when Home Assistant announces
 // "online" on <discovery_prefix>/status.
 //
-// take() and tick() run on the worker thread; the reconnect and Home Assistant callbacks run on
-// client threads. One mutex guards the per-meter state; the publisher is never called under it.
+// push(), failure(), tick() and link_changed() run on the worker thread; the reconnect and Home
+// Assistant callbacks run on client threads. One mutex guards the per-meter state; the publisher
+// is never called under it.
 #pragma once
 
 #include <chrono>
@@ -17,8 +18,9 @@
 #include <string_view>
 #include <vector>
 
+#include "bridge/config/config.hpp"
 #include "bridge/mqtt/publisher.hpp"
-#include "bridge/outputs/sink.hpp"
+#include "bridge/outputs/output.hpp"
 #include "decoder/decoder.hpp"
 #include "decoder/push.hpp"
 #include "ha_discovery/discovery.hpp"
@@ -27,14 +29,14 @@ namespace bridge {
 
 struct MqttSinkOptions {
     ha::Topics topics;
-    int qos = 1;
-    std::chrono::seconds push_interval{10};  // how often the meter pushes
-    std::string bridge_version;              // shown in the discovery device block
-    bool discovery = true;                   // publish Home Assistant discovery
+    int qos = Config::Mqtt{}.qos;
+    std::chrono::seconds push_interval{Config::Meter{}.push_interval};  // how often the meter pushes
+    std::string bridge_version;                                         // shown in the discovery device block
+    bool discovery = Config::Mqtt{}.discovery;                          // publish Home Assistant discovery
     std::function<void(std::string_view)> log;  // empty = silent
 };
 
-class MqttSink final : public Sink {
+class MqttSink final : public Output {
 public:
     using Clock = std::chrono::system_clock;
 
@@ -45,7 +47,14 @@ public:
     MqttSink(const MqttSink&) = delete;
     MqttSink& operator=(const MqttSink&) = delete;
 
-    void take(const Delivery& delivery) override;
+    void push(const RecordPtr& record) override;
+    void failure(const Failure& failure) override { take_failure(failure); }
+    // The bridge device shows the line's state; the tick also moves diagnostics and availability.
+    void link_changed(const LineState& line) override { update_line(line.link, line.stats, line.now); }
+    void tick(const LineState& line) override {
+        update_line(line.link, line.stats, line.now);
+        tick(line.now);
+    }
 
     // A frame that failed to decode: counted on the diagnostics of its meter (of every known
     // meter when it names none). A meter first seen this way gets its diagnostics entities and
@@ -59,7 +68,7 @@ public:
     // when the line changes and at most once per push interval when only the counters move.
     void update_line(std::string_view serial_link, const dlms::DecodeStats& stats, Clock::time_point now);
 
-    // Called about once a second: a meter silent for 3 × push_interval turns "offline", and
+    // Called about once a second: a meter silent for silence_limit() turns "offline", and
     // diagnostics are republished every push_interval so the time since the last push moves.
     void tick(Clock::time_point now);
 
@@ -67,11 +76,13 @@ public:
     void republish_all();
 
     // A meter turns offline after this much silence.
-    std::chrono::seconds offline_after() const { return options_.push_interval * 3; }
+    std::chrono::seconds offline_after() const { return silence_limit(options_.push_interval); }
 
 private:
     struct Meter {
-        dlms::Push last_push;   // holds at least the system title once the meter is known
+        RecordPtr last;         // the last push; null while none has decoded
+        dlms::Push named;       // a meter known only from failures: its system title
+        const dlms::Push& push() const { return last ? last->push() : named; }
         dlms::DecodeStats stats;
         Clock::time_point last_received{};
         Clock::time_point last_diagnostics{};
@@ -91,9 +102,9 @@ private:
     using Outbox = std::vector<Outgoing>;
 
     // Built under the lock, sent after it is released (see send()).
-    void add_discovery(Outbox& out, const dlms::Push& push) const;
+    void add_discovery(Outbox& out, const Meter& meter) const;
     void add_availability(Outbox& out, const std::string& slug, bool online) const;
-    void add_state(Outbox& out, const std::string& slug, const dlms::Push& push) const;
+    void add_state(Outbox& out, const std::string& slug, const Meter& meter) const;
     void add_diagnostics(Outbox& out, const std::string& slug, Meter& meter, Clock::time_point now) const;
     void add_failure(Outbox& out, const std::string& slug, Meter& meter, const Failure& failure);
     void add_bridge_state(Outbox& out, Clock::time_point now);

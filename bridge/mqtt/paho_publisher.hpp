@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "bridge/config/config.hpp"
 #include "bridge/mqtt/publisher.hpp"
 
 namespace mqtt {
@@ -41,15 +42,16 @@ struct MqttTlsOptions {
 };
 
 struct PahoOptions {
-    std::string host = "localhost";  // as Config's default
-    int port = 1883;
+    // Defaults: Config's, written once there.
+    std::string host = Config::Mqtt{}.host;
+    int port = Config::Mqtt{}.port;
     std::string client_id = "dlms2mqtt";  // keep stable: the broker keys sessions by it
     std::string username;                 // empty = anonymous
     std::string password;                 // never logged
     MqttTlsOptions tls;
-    std::chrono::seconds keepalive{30};
-    int qos = 1;                          // for status messages and subscriptions
-    int buffer_messages = 1000;           // offline buffer; the oldest message goes when full
+    std::chrono::seconds keepalive{Config::Mqtt{}.keepalive};
+    int qos = Config::Mqtt{}.qos;                          // for status messages and subscriptions
+    int buffer_messages = Config::Mqtt{}.buffer_messages;  // offline buffer; the oldest goes when full
     std::string status_topic;             // "<base>/status"; empty = no will, no "online"
     std::chrono::milliseconds min_retry{500};
     std::chrono::milliseconds max_retry{2000};
@@ -93,7 +95,6 @@ public:
                             const std::atomic<bool>* cancel = nullptr) const;
 
     PublisherStats stats() const;
-    const std::string& server_uri() const { return uri_; }
 
 private:
     class ConnectListener;

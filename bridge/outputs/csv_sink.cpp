@@ -16,7 +16,6 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge/outputs/safe_file.hpp"
-#include "ha_discovery/state.hpp"
 
 namespace bridge {
 
@@ -162,26 +161,25 @@ std::string CsvSink::path_for(const std::string& meter, LocalDate day) const {
     return (std::filesystem::path(options_.directory) / (name + "-" + day.iso() + ".csv")).string();
 }
 
-void CsvSink::take(const Delivery& delivery) {
+void CsvSink::push(const RecordPtr& shared) {
     try {
-        const dlms::Push& push = delivery.push;
-        const std::string meter = push.meter_serial();
-        const LocalDate day = local_date(delivery.received);
-        const std::int64_t minute = minute_of(delivery.received);
+        const Record& record = *shared;
+        const std::string& meter = record.serial();
+        const LocalDate day = local_date(record.received());
+        const std::int64_t minute = minute_of(record.received());
         File& file = files_[meter];
         if (file.fd >= 0 && file.day != day) close(file);  // local midnight: next day's file
 
         const bool skip = options_.interval == CsvOptions::Interval::minute && file.last_minute == minute;
-        if (!skip && file.fd < 0) open(file, meter, day, delivery);
+        if (!skip && file.fd < 0) open(file, meter, day, record);
 
         // After open(): a baseline recovered from the file must be in place before "today".
         std::optional<double> today;
-        const dlms::Reading* reg = push.find("energy_import");
-        if (auto wh = reg ? reg->value() : std::nullopt) today = energy_->update(meter, *wh, delivery.received);
-        else today = energy_->today(meter, delivery.received);
+        if (auto wh = record.number("energy_import")) today = energy_->update(meter, *wh, record.received());
+        else today = energy_->today(meter, record.received());
 
         if (skip || file.fd < 0) return;
-        if (append(file, row(file, delivery, today))) {
+        if (append(file, row(file, record, today))) {
             ++rows_;
             file.last_minute = minute;
         }
@@ -191,7 +189,7 @@ void CsvSink::take(const Delivery& delivery) {
     }
 }
 
-bool CsvSink::open(File& file, const std::string& meter, LocalDate day, const Delivery& delivery) {
+bool CsvSink::open(File& file, const std::string& meter, LocalDate day, const Record& record) {
     file = File{day, path_for(meter, day), -1, {}, {}, false, file.last_minute};
     const OpenedFile opened = open_regular_file(file.path, O_RDWR | O_APPEND, true);
     const int fd = opened.fd;
@@ -208,8 +206,8 @@ bool CsvSink::open(File& file, const std::string& meter, LocalDate day, const De
     file.last_sync = std::chrono::steady_clock::now();
     if (st.st_size == 0) {
         file.columns = {std::string(kTime)};
-        for (const auto& [key, reading] : delivery.keyed()) {
-            std::string name = column_name(key, ha::display_unit(*reading));
+        for (std::size_t i = 0; i < record.keyed().size(); ++i) {
+            std::string name = column_name(record.keyed()[i].first, record.unit(i));
             if (name != kTime && name != kToday) file.columns.push_back(std::move(name));
         }
         file.columns.emplace_back(kToday);
@@ -336,15 +334,15 @@ void CsvSink::recover_baseline(int fd, const File& file, const std::string& mete
     }
 }
 
-std::string CsvSink::row(const File& file, const Delivery& delivery, std::optional<double> today_wh) const {
+std::string CsvSink::row(const File& file, const Record& record, std::optional<double> today_wh) const {
     std::map<std::string, std::string, std::less<>> values;
-    for (const auto& [key, reading] : delivery.keyed())
-        values.emplace(column_name(key, ha::display_unit(*reading)), csv_field(ha::reading_value(*reading, ha::NoOffset::none)));
+    for (std::size_t i = 0; i < record.keyed().size(); ++i)
+        values.emplace(column_name(record.keyed()[i].first, record.unit(i)), csv_field(record.value_as_sent(i)));
     std::string line;
     for (std::size_t i = 0; i < file.columns.size(); ++i) {
         if (i > 0) line += ',';
         const std::string& column = file.columns[i];
-        if (column == kTime) line += local_iso(delivery.received);
+        if (column == kTime) line += local_iso(record.received());
         else if (column == kToday) line += today_wh ? format_kwh(*today_wh) : "";
         else if (auto it = values.find(column); it != values.end()) line += it->second;
     }

@@ -9,7 +9,7 @@
 // leaves the others blank: the header never changes within a file.
 //
 // Durability, chosen for an SD card: each row is one write(2) on an O_APPEND descriptor, so a
-// crash of the process never loses or tears a row that take() returned from; fdatasync runs at
+// crash of the process never loses or tears a row that push() returned from; fdatasync runs at
 // most once per `sync_interval` (10 s: once per Kamstrup push, a power cut loses at most the rows
 // of the last seconds) and when a file is closed. A torn last line (power cut mid-write) is cut
 // back to the last complete line when the file is opened, and logged.
@@ -22,7 +22,7 @@
 // an error. New files get 0640 and new folders 0750 whatever the umask (bridge/safe_file.hpp).
 //
 // Errors (full disk, read-only or missing directory) belong to this sink alone: the row is
-// dropped, counted and logged rate-limited, and the next push tries again. take() never throws.
+// dropped, counted and logged rate-limited, and the next push tries again. push() never throws.
 #pragma once
 
 #include <atomic>
@@ -35,21 +35,22 @@
 #include <vector>
 
 #include "bridge/config/choices.hpp"
+#include "bridge/config/config.hpp"
 #include "bridge/outputs/energy_today.hpp"
 #include "bridge/outputs/output_log.hpp"
-#include "bridge/outputs/sink.hpp"
+#include "bridge/outputs/output.hpp"
 
 namespace bridge {
 
 struct CsvOptions {
     using Interval = CsvInterval;
     std::string directory;
-    Interval interval = Interval::push;  // minute: the first push of each minute only
+    Interval interval = Config::Csv{}.interval;  // minute: the first push of each minute only
     std::string version;                 // the bridge version (logged when a file is started)
     std::chrono::seconds sync_interval = std::chrono::seconds(10);  // 0: fdatasync every row
 };
 
-class CsvSink final : public Sink {
+class CsvSink final : public Output {
 public:
     struct Counters {
         std::uint64_t rows_written = 0;
@@ -66,7 +67,7 @@ public:
     CsvSink(const CsvSink&) = delete;
     CsvSink& operator=(const CsvSink&) = delete;
 
-    void take(const Delivery& delivery) override;
+    void push(const RecordPtr& record) override;
 
     Counters counters() const { return {rows_.load(), errors_.load(), repaired_.load()}; }
 
@@ -85,13 +86,13 @@ private:
         std::optional<std::int64_t> last_minute;  // minute (since the epoch) of the last row
     };
 
-    bool open(File& file, const std::string& meter, LocalDate day, const Delivery& delivery);
+    bool open(File& file, const std::string& meter, LocalDate day, const Record& record);
     bool append(File& file, const std::string& line);
     void sync(File& file);
     void close(File& file);
     bool repair_tail(int fd, const std::string& path);
     void recover_baseline(int fd, const File& file, const std::string& meter);
-    std::string row(const File& file, const Delivery& delivery, std::optional<double> today_wh) const;
+    std::string row(const File& file, const Record& record, std::optional<double> today_wh) const;
     void fail(const std::string& what, const std::string& path, int err);
     void fail(const std::string& what, const std::string& path, const std::string& reason);
 

@@ -8,8 +8,7 @@ bool is_energy_total(std::string_view key) {
     return key.starts_with("energy_") || key.starts_with("reactive_energy_");
 }
 
-int EnergyGuard::filter(dlms::Push& push) {
-    const std::string meter = push.meter_serial();
+int EnergyGuard::filter(dlms::Push& push, const std::string& meter) {
     auto& totals = totals_[meter];
     int removed = 0;
     auto drop = [&](const dlms::Reading& r) {

@@ -24,7 +24,9 @@ public:
     explicit EnergyGuard(WarnFn warn) : warn_(std::move(warn)) {}
 
     // Removes energy readings lower than the baseline of the same meter; returns how many.
-    int filter(dlms::Push& push);
+    int filter(dlms::Push& push) { return filter(push, push.meter_serial()); }
+    // The same, for a push whose meter serial (Push::meter_serial()) is known already.
+    int filter(dlms::Push& push, const std::string& meter);
 
 private:
     struct Total {

@@ -11,16 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ha_discovery/state.hpp"
-
 namespace bridge {
 
 namespace {
-
-std::optional<double> value_of(const dlms::Push& push, std::string_view key) {
-    const dlms::Reading* r = push.find(key);
-    return r ? r->value() : std::nullopt;
-}
 
 std::string integer(double v) { return std::to_string(std::llround(v)); }
 
@@ -51,10 +44,10 @@ UdpSink::~UdpSink() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-void UdpSink::take(const Delivery& delivery) {
+void UdpSink::push(const RecordPtr& record) {
     std::string datagram;
     try {
-        datagram = payload(delivery);
+        datagram = payload(*record);
     } catch (const std::exception& e) {
         ++send_errors_;
         warn_(std::string("udp: cannot format the push: ") + e.what());
@@ -71,27 +64,26 @@ void UdpSink::take(const Delivery& delivery) {
     warn_("udp: cannot send to " + options_.address + ":" + std::to_string(options_.port) + ": " + why);
 }
 
-std::string UdpSink::payload(const Delivery& delivery) {
-    return options_.format == UdpOptions::Format::legacy ? legacy_payload(delivery) : json_payload(delivery);
+std::string UdpSink::payload(const Record& record) {
+    return options_.format == UdpOptions::Format::legacy ? legacy_payload(record) : json_payload(record);
 }
 
-std::string UdpSink::json_payload(const Delivery& delivery) const {
+std::string UdpSink::json_payload(const Record& record) const {
     // A meter clock without an offset goes out as the meter sent it: no offset is guessed.
-    nlohmann::json state = ha::state_json(delivery.push, delivery.keyed(), ha::NoOffset::none);
+    nlohmann::json state = record.state_as_sent();
     state["version"] = 1;
-    state["meter"] = delivery.push.meter_serial();
+    state["meter"] = record.serial();
     // Text from the meter is not guaranteed UTF-8: replace bad bytes rather than throw.
     return state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string UdpSink::legacy_payload(const Delivery& delivery) {
-    const dlms::Push& push = delivery.push;
-    const std::string meter = push.meter_serial();
-    const auto when = delivery.received;
+std::string UdpSink::legacy_payload(const Record& record) {
+    const std::string& meter = record.serial();
+    const auto when = record.received();
 
     double register_wh = 0;
     double import_today_wh = 0;
-    if (auto reg = value_of(push, "energy_import")) {
+    if (auto reg = record.number("energy_import")) {
         register_wh = *reg;
         last_register_[meter] = *reg;
         import_today_wh = energy_->update(meter, *reg, when);
@@ -100,7 +92,7 @@ std::string UdpSink::legacy_payload(const Delivery& delivery) {
         import_today_wh = energy_->today(meter, when).value_or(0);
     }
 
-    const auto power = value_of(push, "power_import");
+    const auto power = record.number("power_import");
     double power_today_wh = 0;
     auto& integral = power_today_.try_emplace(meter).first->second;
     if (power) power_today_wh = integral.update(*power, when);
@@ -111,7 +103,7 @@ std::string UdpSink::legacy_payload(const Delivery& delivery) {
     line += ',' + integer(power_today_wh);
     line += ',' + integer(power.value_or(0));
     for (auto key : {"power_import_l1", "power_import_l2", "power_import_l3"})
-        line += ',' + integer(value_of(push, key).value_or(0));
+        line += ',' + integer(record.number(key).value_or(0));
     line += "\r\n,METER," + integer(register_wh) + ",SWversion," + options_.version;
     return line;
 }

@@ -23,21 +23,22 @@
 #include <netinet/in.h>
 
 #include "bridge/config/choices.hpp"
+#include "bridge/config/config.hpp"
 #include "bridge/outputs/energy_today.hpp"
 #include "bridge/outputs/output_log.hpp"
-#include "bridge/outputs/sink.hpp"
+#include "bridge/outputs/output.hpp"
 
 namespace bridge {
 
 struct UdpOptions {
     using Format = UdpFormat;
-    std::string address = "255.255.255.255";  // IPv4 address (broadcast, unicast or multicast)
-    std::uint16_t port = 3434;
-    Format format = Format::json;
+    std::string address = Config::Udp{}.address;  // IPv4 address (broadcast, unicast or multicast)
+    std::uint16_t port = static_cast<std::uint16_t>(Config::Udp{}.port);
+    Format format = Config::Udp{}.format;
     std::string version;  // the bridge version, sent in the legacy line
 };
 
-class UdpSink final : public Sink {
+class UdpSink final : public Output {
 public:
     struct Counters {
         std::uint64_t sent = 0;
@@ -52,14 +53,14 @@ public:
     UdpSink(const UdpSink&) = delete;
     UdpSink& operator=(const UdpSink&) = delete;
 
-    void take(const Delivery& delivery) override;
+    void push(const RecordPtr& record) override;
 
     Counters counters() const { return {sent_.load(), send_errors_.load()}; }
 
 private:
-    std::string payload(const Delivery& delivery);
-    std::string json_payload(const Delivery& delivery) const;
-    std::string legacy_payload(const Delivery& delivery);
+    std::string payload(const Record& record);
+    std::string json_payload(const Record& record) const;
+    std::string legacy_payload(const Record& record);
 
     UdpOptions options_;
     std::shared_ptr<EnergyToday> energy_;

@@ -111,7 +111,7 @@ nlohmann::json udp_state(const Push& push) {
     o.port = rx.port();
     o.format = bridge::UdpOptions::Format::json;
     bridge::UdpSink sink(o);
-    sink.take(bridge::Delivery{push, outputs_test::no_stats(), std::chrono::system_clock::now()});
+    sink.push(bridge::Record::make(push, outputs_test::no_stats(), std::chrono::system_clock::now()));
     return rx.json();
 }
 
@@ -123,7 +123,7 @@ std::string csv_value(const Push& push, const std::string& column) {
     o.version = "1";
     bridge::CsvSink sink(o);
     const auto when = outputs_test::local_time(2024, 6, 10, 8, 0, 5);
-    sink.take(bridge::Delivery{push, outputs_test::no_stats(), when});
+    sink.push(bridge::Record::make(push, outputs_test::no_stats(), when));
     const auto lines = outputs_test::lines_of(outputs_test::read_file((dir / (push.meter_serial() + "-2024-06-10.csv")).string()));
     REQUIRE(lines.size() == 2);
     std::vector<std::string> header, row;

@@ -35,7 +35,7 @@ CsvOptions options(const std::string& dir, CsvOptions::Interval interval = CsvOp
 }
 
 void take(CsvSink& sink, const dlms::Push& push, std::chrono::system_clock::time_point when) {
-    sink.take(bridge::Delivery{push, no_stats(), when});
+    sink.push(bridge::Record::make(push, no_stats(), when));
 }
 
 std::string file_of(const TempDir& dir, const char* date) {
@@ -185,11 +185,11 @@ TEST_CASE("csv: energy today survives a restart, and is shared with the UDP sink
         bridge::UdpSink udp_sink(udp, energy);
         CsvSink sink(options(dir.path()), energy);
         const auto push = energy_push(866700, 100);
-        const bridge::Delivery d{push, no_stats(), local_time(2024, 6, 10, 10, 0, 0)};
-        udp_sink.take(d);
-        sink.take(d);
+        const auto d = bridge::Record::make(push, no_stats(), local_time(2024, 6, 10, 10, 0, 0));
+        udp_sink.push(d);
+        sink.push(d);
         CHECK(lines_of(read_file(file_of(dir, "2024-06-10"))).back() == "2024-06-10T10:00:00+02:00,8667,100,1");
-        CHECK(energy->today(kSerial, d.received).value_or(-1) == doctest::Approx(1000.0));
+        CHECK(energy->today(kSerial, d->received()).value_or(-1) == doctest::Approx(1000.0));
     }
 }
 

@@ -77,7 +77,7 @@ TEST_CASE("csv: a planted link is never followed, at start-up nor for today's fi
     CHECK(sink.counters().lines_repaired == 0);
     CHECK(warnings.count("symbolic link") == 1);  // one start-up line for both links
 
-    for (int s = 0; s < 5; ++s) sink.take(bridge::Delivery{energy_push(100000 + s, s), no_stats(), local_time(2024, 6, 10, 8, 0, s)});
+    for (int s = 0; s < 5; ++s) sink.push(bridge::Record::make(energy_push(100000 + s, s), no_stats(), local_time(2024, 6, 10, 8, 0, s)));
     CHECK(read_file(target) == text);
     CHECK(read_file(torn_target) == torn_text);
     CHECK(sink.counters().rows_written == 0);
@@ -93,7 +93,7 @@ TEST_CASE("csv: a FIFO under today's name is refused, not waited on") {
     REQUIRE(::mkfifo(today.c_str(), 0666) == 0);
     Warnings warnings;
     bridge::CsvSink sink(csv_options(dir.path()), nullptr, warnings.fn());
-    sink.take(bridge::Delivery{energy_push(100000, 1), no_stats(), local_time(2024, 6, 10, 8, 0, 0)});
+    sink.push(bridge::Record::make(energy_push(100000, 1), no_stats(), local_time(2024, 6, 10, 8, 0, 0)));
     CHECK(sink.counters().rows_written == 0);
     CHECK(warnings.count("csv: cannot open " + today + ": is a FIFO, not a regular file") == 1);
 }
@@ -107,7 +107,7 @@ TEST_CASE("csv: files 0640 and folders 0750, whatever the umask") {
         {
             Umask umask(mask);
             bridge::CsvSink sink(csv_options(folder));
-            sink.take(bridge::Delivery{energy_push(100000, 1), no_stats(), local_time(2024, 6, 10, 8, 0, 0)});
+            sink.push(bridge::Record::make(energy_push(100000, 1), no_stats(), local_time(2024, 6, 10, 8, 0, 0)));
             REQUIRE(sink.counters().rows_written == 1);
         }
         CHECK(mode_of((dir / "csv").string()) == 0750);

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "bridge/commands/commands.hpp"
-#include "test/decoder/key_mails.hpp"
+#include "test/bridge/key_mails.hpp"
 
 using namespace keymails;
 

@@ -66,7 +66,7 @@ std::size_t count(const MqttProbe::Messages& all, const std::string& topic) {
 
 void take(bridge::MqttSink& sink, const dlms::Push& push, std::chrono::system_clock::time_point when) {
     dlms::DecodeStats stats;
-    sink.take({push, stats, when});
+    sink.push(bridge::Record::make(push, stats, when));
 }
 
 double energy_in(const ProbeMessage& state) {

@@ -30,7 +30,7 @@ bridge::MqttSinkOptions options(int qos = 1) {
 void take(bridge::MqttSink& sink, const dlms::Push& push, std::chrono::system_clock::time_point when) {
     dlms::DecodeStats stats;
     stats.pushes = push.frame_counter;
-    sink.take({push, stats, when});
+    sink.push(bridge::Record::make(push, stats, when));
 }
 
 std::size_t index_of(const FakePublisher& pub, const std::string& topic) {

@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bridge/outputs/sink.hpp"
+#include "bridge/outputs/output.hpp"
 #include "decoder/push.hpp"
 #include "test/support/temp_dir.hpp"
 

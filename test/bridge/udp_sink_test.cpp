@@ -66,7 +66,7 @@ UdpOptions loopback(std::uint16_t port, UdpOptions::Format format) {
 }
 
 void send(UdpSink& sink, const dlms::Push& push, std::chrono::system_clock::time_point when) {
-    sink.take(bridge::Delivery{push, no_stats(), when});
+    sink.push(bridge::Record::make(push, no_stats(), when));
 }
 
 }  // namespace

@@ -4,7 +4,6 @@ dlms2mqtt_test(decoder_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/decoder/apdu_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/decoder/axdr_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/decoder/keys_test.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/decoder/keys_mail_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/decoder/robustness_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/decoder/trust_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/decoder/layout_test.cpp

@@ -142,3 +142,28 @@ TEST_CASE("an encrypted DSMR text telegram without a tag is named a DSMR telegra
     REQUIRE(o.errors.size() == 1);
     CHECK(o.errors[0].code == ErrorCode::wrong_key);
 }
+
+// The unwrap is one loop with a bound on the layers of a push: a block transfer inside a
+// ciphering inside a block transfer is a meter's, a stack one layer deeper is refused whole.
+TEST_CASE("wire forms: APDU layers up to the bound decode, one more is malformed and gives no push") {
+    auto wrap_in_blocks = [](Bytes apdu, int times) {
+        for (int i = 0; i < times; ++i) {
+            const auto blocks = sim::block_transfer(apdu, apdu.size());
+            REQUIRE(blocks.size() == 1);
+            apdu = blocks.front();
+        }
+        return apdu;
+    };
+    const Bytes deepest = wrap_in_blocks(testsupport::energy_notification(1234), 3);  // 4 layers
+    auto o = testsupport::decode_apdu(deepest);
+    CHECK(o.errors.empty());
+    REQUIRE(o.pushes.size() == 1);
+    CHECK(o.pushes[0].find(Obis(1, 1, 1, 8, 0)) != nullptr);
+
+    o = testsupport::decode_apdu(wrap_in_blocks(deepest, 1));  // 5 layers
+    CHECK(o.pushes.empty());
+    REQUIRE(o.errors.size() == 1);
+    CHECK(o.errors[0].code == ErrorCode::malformed);
+    CHECK(o.errors[0].layer == Layer::apdu);
+    CHECK(std::string(o.errors[0].message) == "APDUs nested too deeply");
+}

@@ -238,3 +238,4 @@ TEST_CASE("Diagnostics JSON") {
               .at("seconds_since_last_push")
               .is_null());
 }
+
