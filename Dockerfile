@@ -1,56 +1,54 @@
-# dlms2mqtt container image.
-#   docker build -t dlms2mqtt .
-#   docker buildx build --platform linux/arm64 -t dlms2mqtt .     (a Raspberry Pi image, on amd64)
+# dlms2mqtt container image: one statically linked binary in an otherwise empty image, for
+# linux/amd64, linux/arm64, linux/arm/v7 and linux/arm/v6 (every Raspberry Pi, the Zero W included).
+#   docker build -t dlms2mqtt .                                          (this machine's platform)
+#   docker buildx build --platform linux/arm/v6 -t dlms2mqtt:armv6 .     (any of the four, on any)
 #   docker compose -f docker/compose.yaml up -d
-# The first stage builds the release binary and runs the whole test suite against it, so an
-# image is only produced from code whose tests pass. It runs on the build machine's own
-# architecture: for an arm64 image on amd64 it cross-compiles and runs the tests under qemu-user
-# (docker/build.sh), minutes instead of the hours of compiling under emulation. On a Pi itself
-# the stage compiles natively, which is slow there: better build on a PC and copy the image.
-# The second stage holds the binary and its runtime libraries only, and runs as the unprivileged
-# user dlms2mqtt (uid 10001, also in group dialout for the serial port: the host's /dev/ttyS0 is
-# root:dialout, gid 20, on Debian and Raspberry Pi OS alike).
+# Works with the classic builder (Debian's docker.io 20.10) as with BuildKit and buildah: no
+# RUN --mount, no COPY --chmod, and no platform argument that only BuildKit sets is required.
 #
-# The two base images are build arguments (name and tag apart), so that a machine without a
-# registry can use local ones: scripts/image-test.sh makes them with debootstrap.
+# The build stage always runs on the build machine's own platform and cross-compiles
+# (scripts/static-build.sh): minutes, not the hours of compiling under emulation. arm/v6 and
+# arm/v7 get the same ARMv6 binary (Debian's armel port), so their build stages are one and the
+# same in a layer cache. The stage ends with a smoke test of the binary (--version and five
+# simulated pushes decoded), run by qemu-user on the oldest core the image is for (ARM1176,
+# Cortex-A53): no binfmt_misc needed. The whole test suites are left to CI (scripts/test.sh,
+# arm64-test.sh, armhf-test.sh), where they run once per commit and not once per image build,
+# which under emulation would take most of an hour.
+#
+# The final stage is scratch with the binary, a CA bundle for TLS, /etc/passwd and /etc/group
+# with the unprivileged user dlms2mqtt (uid 10001, also in group dialout, gid 20, for the serial
+# port), a writable /tmp and the data folder owned by that user (docker/build.sh makes the tree).
+#
+# The build base is a build argument (name and tag apart), so that a machine without a registry
+# can use a local one: scripts/image-test.sh makes it with debootstrap.
 
 ARG BUILD_IMAGE=debian
 ARG BUILD_TAG=bookworm
-ARG BASE_IMAGE=debian
-ARG BASE_TAG=bookworm-slim
 
-# BuildKit and buildah set BUILDPLATFORM; the classic builder (docker.io 20.10's default) leaves it
-# empty, and "linux" alone is then the daemon's own platform: a native build. The classic builder
-# still stops at the RUN --mount below ("the --mount option requires BuildKit").
+# BuildKit sets BUILDPLATFORM (buildah does when given --build-arg BUILDPLATFORM=...); the classic
+# builder leaves it empty, and "linux" alone is then the daemon's own platform: a native build.
 FROM --platform=${BUILDPLATFORM:-linux} ${BUILD_IMAGE}:${BUILD_TAG} AS build
-# Set by BuildKit and buildah from --platform; empty with the classic builder (native build).
+# Set by BuildKit and buildah from --platform; empty with the classic builder (the native image).
 ARG TARGETARCH
 WORKDIR /src
 COPY docker/build.sh docker/build.sh
+COPY scripts/deps.sh scripts/static-build.sh scripts/
+COPY cmake/static-linux.cmake cmake/static-linux.cmake
 RUN docker/build.sh deps "$TARGETARCH"
 COPY . .
-# ccache's files persist across builds of changed sources (BuildKit and buildah cache mounts).
-RUN --mount=type=cache,target=/root/.cache/ccache docker/build.sh build "$TARGETARCH"
+RUN docker/build.sh build "$TARGETARCH"
 
-FROM ${BASE_IMAGE}:${BASE_TAG}
+FROM scratch
 LABEL org.opencontainers.image.title="dlms2mqtt" \
       org.opencontainers.image.description="Smart meter DLMS/COSEM pushes to MQTT and Home Assistant"
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends \
-        libpaho-mqttpp3-1 libpaho-mqtt1.3 libssl3 libyaml-cpp0.7 ca-certificates \
-    && rm -rf /var/lib/apt/lists/* \
-    && groupadd --system --gid 10001 dlms2mqtt \
-    && useradd --system --uid 10001 --gid dlms2mqtt --groups dialout --no-create-home \
-        --home-dir /var/lib/dlms2mqtt --shell /usr/sbin/nologin dlms2mqtt \
-    && install -d -m 755 /etc/dlms2mqtt \
-    && install -d -m 750 -o dlms2mqtt -g dlms2mqtt /var/lib/dlms2mqtt /var/lib/dlms2mqtt/csv
-COPY --from=build /out/usr/local/bin/dlms2mqtt /usr/local/bin/dlms2mqtt
-COPY config.yaml.example /etc/dlms2mqtt/config.yaml.example
+COPY --from=build /image/root/ /
+COPY --from=build --chown=10001:10001 /image/data/ /var/lib/
 
 # Settings come from a mounted /etc/dlms2mqtt/config.yaml, from DLMS2MQTT_* variables, or both
 # (the variables win). The daemon touches the health file on every decoded push; /tmp is
 # writable by the user even with a read-only root filesystem and a tmpfs there.
-ENV DLMS2MQTT_HEALTH_FILE=/tmp/dlms2mqtt.health \
+ENV PATH=/usr/local/bin \
+    DLMS2MQTT_HEALTH_FILE=/tmp/dlms2mqtt.health \
     DLMS2MQTT_CSV_DIRECTORY=/var/lib/dlms2mqtt/csv
 VOLUME ["/var/lib/dlms2mqtt"]
 USER dlms2mqtt

@@ -1,4 +1,4 @@
-# A statically linked build (cmake/arm-linux-gnueabi-static.cmake sets DLMS2MQTT_STATIC): the
+# A statically linked build (cmake/static-linux.cmake sets DLMS2MQTT_STATIC): the
 # package files of Debian's yaml-cpp name only its shared library, and Paho C++ built as a static
 # library exports its target under another name. Point both at the archives, so every target
 # links as it does in the ordinary build.

@@ -1,60 +1,84 @@
 #!/usr/bin/env bash
-# The image's build stage: installs the compiler and libraries, builds the release binary for the
-# target architecture, runs the whole test suite against it, and installs it into /out.
-#   docker/build.sh deps TARGET_ARCH     the packages (a layer of its own, kept across source changes)
-#   docker/build.sh build TARGET_ARCH    build, test, install
-# TARGET_ARCH is amd64 or arm64; empty: the build machine's own.
-# The stage always runs on the build machine's own architecture. For another target (arm64 on an
-# amd64 machine) it cross-compiles with Debian's cross toolchain and :arm64 libraries, as
-# scripts/arm64-test.sh does, and runs the tests under qemu-user: compiling under emulation would
-# take hours, running the tests there takes minutes. The daemon tests start the arm64 binary as a
-# child process, which needs the build machine's binfmt_misc to know qemu-aarch64
-# (scripts/image-test.sh sets that up); without it they are left out, and said so.
+# The image's build stage: a statically linked dlms2mqtt for the image's platform
+# (scripts/static-build.sh), and the whole file tree of the image around it in /image.
+#   docker/build.sh deps ARCH    the compiler and the sysroot: a layer of their own, kept across
+#                                source changes
+#   docker/build.sh build ARCH   build and smoke-test the binary, then assemble /image
+# ARCH is the image's TARGETARCH: amd64, arm64 or arm (arm/v6 and arm/v7 get the same ARMv6
+# binary); empty (the classic builder) is the build machine's own.
+#
+# /image/root becomes the image's / and is owned by root; /image/data becomes /var/lib with the
+# data folder owned by the unprivileged user dlms2mqtt (uid 10001, primary group dlms2mqtt 10001,
+# also in group dialout, gid 20, for the serial port: the host's /dev/ttyS0 is root:dialout on
+# Debian and Raspberry Pi OS alike).
 set -euo pipefail
-export DEBIAN_FRONTEND=noninteractive
-host=$(dpkg --print-architecture)
 what="${1:-}"
-target="${2:-}"
-[ -n "$target" ] || target="$host"
-jobs="${JOBS:-2}"
-
-common=(cmake make ccache pkg-config nlohmann-json3-dev doctest-dev mosquitto ca-certificates)
-# ccache: the Dockerfile mounts a cache at /root/.cache/ccache (empty without BuildKit/buildah).
-cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DDLMS2MQTT_BUILD_TESTS=ON -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-export CCACHE_DIR=/root/.cache/ccache CCACHE_BASEDIR=/src
-ctest_args=()
-if [ "$target" = "$host" ]; then
-  packages=(g++ libssl-dev libpaho-mqtt-dev libpaho-mqttpp-dev libyaml-cpp-dev "${common[@]}")
-elif [ "$target" = arm64 ] && [ "$host" = amd64 ]; then
-  [ "$what" != deps ] || dpkg --add-architecture arm64
-  # No native libyaml-cpp-dev here, so its :arm64 twin (they share header files) installs normally.
-  packages=(g++-aarch64-linux-gnu libc6:arm64 libstdc++6:arm64 libssl-dev:arm64 libpaho-mqtt-dev:arm64
-            libpaho-mqttpp-dev:arm64 libyaml-cpp-dev:arm64 qemu-user "${common[@]}")
-  cmake_args+=(-DCMAKE_TOOLCHAIN_FILE=/src/cmake/aarch64-linux-gnu.cmake)
-else
-  echo "build: cannot build for $target on $host (only $host, or arm64 on amd64)" >&2
-  exit 1
+arch="${2:-}"
+if [ -z "$arch" ]; then
+  case "$(dpkg --print-architecture)" in
+    amd64) arch=amd64 ;;
+    arm64) arch=arm64 ;;
+    armel) arch=arm ;;
+    armhf)
+      # Debian builds its armel cross compiler for amd64, arm64, i386 and ppc64el machines only.
+      echo "build: no compiler for the ARMv6 binary on a 32-bit ARM (armhf) machine; build the image on a PC:" \
+        "docker buildx build --platform linux/arm/v7 (or linux/arm/v6) -t dlms2mqtt ." >&2
+      exit 1 ;;
+    *) echo "build: no image for $(dpkg --print-architecture)" >&2; exit 1 ;;
+  esac
 fi
+case "$arch" in
+  amd64 | arm64) target="$arch" ;;
+  arm) target=armhf ;;
+  *) echo "build: no image for $arch (amd64, arm64, arm/v6, arm/v7)" >&2; exit 1 ;;
+esac
+export JOBS="${JOBS:-2}" STATIC_BUILD_DIR=/src/build/static STATIC_SYSROOT=/opt/sysroot
 
-if [ "$what" = deps ]; then
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-  rm -rf /var/lib/apt/lists/*
-  exit 0
-fi
-[ "$what" = build ] || { echo "usage: docker/build.sh deps|build [TARGET_ARCH]" >&2; exit 2; }
+case "$what" in
+  deps)
+    # ca-certificates: the CA bundle the image carries for TLS to the broker.
+    scripts/deps.sh --only ca-certificates
+    scripts/static-build.sh "$target" --setup-only
+    ;;
+  build)
+    scripts/static-build.sh "$target"
+    ;;
+  *) echo "usage: docker/build.sh deps|build [ARCH]" >&2; exit 2 ;;
+esac
+[ "$what" = build ] || exit 0
 
-# The tests of the meter captures in ../shared report themselves skipped: that folder is not in
-# the build context. The MQTT tests start their own mosquitto on 127.0.0.1.
-cmake -S /src -B /src/build/image "${cmake_args[@]}" >/dev/null
-cmake --build /src/build/image -j "$jobs"
-# The daemon tests start the binary as a child process: an arm64 one starts only if the kernel's
-# binfmt_misc hands it to qemu (registered on the build machine, seen inside the build too).
-if [ "$target" != "$host" ] && ! /src/build/image/bridge/dlms2mqtt --version >/dev/null 2>&1; then
-  echo "build: the $target binary does not start here (no binfmt_misc for it): daemon tests left out"
-  ctest_args+=(--label-exclude '^daemon_tests$')
-fi
-ctest --test-dir /src/build/image --output-on-failure --timeout 900 -j "$jobs" "${ctest_args[@]}"
-DESTDIR=/out cmake --install /src/build/image --prefix /usr/local --strip >/dev/null
-file_arch=$(od -An -tx1 -j18 -N2 /out/usr/local/bin/dlms2mqtt | tr -d ' ')
-echo "build: /usr/local/bin/dlms2mqtt for $target (ELF machine $file_arch)"
+# The binary stripped and the licence files (LICENSE, NOTICE, THIRD_PARTY_NOTICES) as installed
+# under /usr/local; the systemd unit and the second example are not wanted in a container.
+rm -rf /image /tmp/install
+DESTDIR=/tmp/install cmake --install "$STATIC_BUILD_DIR" --prefix /usr/local --strip >/dev/null
+r=/image/root
+install -d -m 755 "$r/usr/local/bin" "$r/usr/local/share/doc" "$r/etc/dlms2mqtt" "$r/etc/ssl/certs" \
+  "$r/usr/lib/ssl" "$r/var/lib"
+install -d -m 1777 "$r/tmp"
+install -m 755 /tmp/install/usr/local/bin/dlms2mqtt "$r/usr/local/bin/dlms2mqtt"
+[ ! -d /tmp/install/usr/local/share/doc/dlms2mqtt ] || cp -r /tmp/install/usr/local/share/doc/dlms2mqtt "$r/usr/local/share/doc/"
+install -m 644 config.yaml.example "$r/etc/dlms2mqtt/config.yaml.example"
+
+# Debian's CA bundle, where Debian keeps it; OpenSSL's default paths (OPENSSLDIR /usr/lib/ssl, as
+# in Debian's libssl the binary is linked with) lead to it, so a broker with a certificate from a
+# public CA needs no mqtt.tls.ca_file.
+install -m 644 /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/ca-certificates.crt"
+ln -s /etc/ssl/certs/ca-certificates.crt "$r/usr/lib/ssl/cert.pem"
+ln -s /etc/ssl/certs "$r/usr/lib/ssl/certs"
+# The copyright files of what the image holds: the CA bundle and the libraries in the binary
+# (glibc, GCC's runtime and libstdc++ from the compiler's packages, the rest from the sysroot).
+for doc in /usr/share/doc/ca-certificates /usr/share/doc/libc6-dev* /usr/share/doc/libgcc-12-dev* \
+  /usr/share/doc/libstdc++-12-dev* "$STATIC_SYSROOT"/usr/share/doc/*; do
+  [ -f "$doc/copyright" ] || continue
+  install -D -m 644 "$doc/copyright" "$r/usr/share/doc/$(basename "$doc")/copyright"
+done
+
+# The users and groups (no shell, no password), and name lookups from files, then DNS.
+printf '%s\n' 'root:x:0:0:root:/root:/sbin/nologin' \
+  'dlms2mqtt:x:10001:10001:dlms2mqtt:/var/lib/dlms2mqtt:/sbin/nologin' >"$r/etc/passwd"
+printf '%s\n' 'root:x:0:' 'dialout:x:20:dlms2mqtt' 'dlms2mqtt:x:10001:' >"$r/etc/group"
+printf '%s\n' 'passwd: files' 'group: files' 'hosts: files dns' >"$r/etc/nsswitch.conf"
+chmod 644 "$r/etc/passwd" "$r/etc/group" "$r/etc/nsswitch.conf"
+
+install -d -m 750 /image/data/dlms2mqtt /image/data/dlms2mqtt/csv
+echo "build: /image for $arch: $(du -sh "$r" | cut -f1), dlms2mqtt $(stat -c %s "$r/usr/local/bin/dlms2mqtt") bytes"

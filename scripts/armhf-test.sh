@@ -24,6 +24,9 @@ step() { echo "== armhf: $* ($(( $(date +%s) - started )) s)"; }
 die() { echo "armhf-test: $*" >&2; exit 1; }
 export QEMU_CPU=arm1176
 
+# The test suite's packages (doctest, mosquitto, ...) and binfmt_misc's tools; static-build.sh
+# adds the cross compiler and the sysroot.
+scripts/deps.sh qemu-user-static binfmt-support
 STATIC_SYSROOT="$sysroot" scripts/static-build.sh armhf --setup-only
 qemu=$(command -v qemu-arm-static || command -v qemu-arm) || die "no qemu-arm"
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian (bookworm) packages dlms2mqtt needs to build, test and run its demo.
 # Skips apt entirely when everything is already there. Uses sudo when not run as root.
+#   scripts/deps.sh [PACKAGE...]         those below and the given ones
+#   scripts/deps.sh --only PACKAGE...    the given ones only (scripts/static-build.sh)
 set -euo pipefail
 
 packages=(
@@ -10,6 +12,10 @@ packages=(
   jq curl python3-yaml shellcheck   # the Home Assistant add-on's entry point and its tests
   dnsmasq-base  # a loopback DNS server for the broker-name tests (the binary only, no service)
 )
+if [ "${1:-}" = --only ]; then
+  shift
+  packages=()
+fi
 packages+=("$@")
 
 missing=()
