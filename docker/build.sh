@@ -36,8 +36,9 @@ export JOBS="${JOBS:-2}" STATIC_BUILD_DIR=/src/build/static STATIC_SYSROOT=/opt/
 
 case "$what" in
   deps)
-    # ca-certificates: the CA bundle the image carries for TLS to the broker.
-    scripts/deps.sh --only ca-certificates
+    # ca-certificates: the CA bundle the image carries for TLS to the broker; tzdata: the time
+    # zones, so that TZ places local midnight (CSV days, "energy today") as it does on a host.
+    scripts/deps.sh --only ca-certificates tzdata
     scripts/static-build.sh "$target" --setup-only
     ;;
   build)
@@ -65,9 +66,13 @@ install -m 644 config.yaml.example "$r/etc/dlms2mqtt/config.yaml.example"
 install -m 644 /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/ca-certificates.crt"
 ln -s /etc/ssl/certs/ca-certificates.crt "$r/usr/lib/ssl/cert.pem"
 ln -s /etc/ssl/certs "$r/usr/lib/ssl/certs"
+# The time zones, without the right/ (leap seconds) and posix/ copies: with TZ=Europe/Copenhagen
+# the daemon's local time is the host's; without zoneinfo glibc would silently take UTC.
+install -d -m 755 "$r/usr/share/zoneinfo"
+tar -C /usr/share/zoneinfo --exclude=./right --exclude=./posix --exclude=./localtime -cf - . | tar -C "$r/usr/share/zoneinfo" -xf -
 # The copyright files of what the image holds: the CA bundle and the libraries in the binary
 # (glibc, GCC's runtime and libstdc++ from the compiler's packages, the rest from the sysroot).
-for doc in /usr/share/doc/ca-certificates /usr/share/doc/libc6-dev* /usr/share/doc/libgcc-12-dev* \
+for doc in /usr/share/doc/ca-certificates /usr/share/doc/tzdata /usr/share/doc/libc6-dev* /usr/share/doc/libgcc-12-dev* \
   /usr/share/doc/libstdc++-12-dev* "$STATIC_SYSROOT"/usr/share/doc/*; do
   [ -f "$doc/copyright" ] || continue
   install -D -m 644 "$doc/copyright" "$r/usr/share/doc/$(basename "$doc")/copyright"

@@ -236,8 +236,10 @@ inspect_image() {
   grep -q 'BEGIN CERTIFICATE' "$m/etc/ssl/certs/ca-certificates.crt" || fail "no CA bundle"
   echo "$got, user dlms2mqtt, health check; static $machine binary of $(stat -c %s "$m/usr/local/bin/dlms2mqtt") bytes;" \
     "CA bundle of $(grep -c 'BEGIN CERTIFICATE' "$m/etc/ssl/certs/ca-certificates.crt") certificates; the files:"
-  (cd "$m" && find . -mindepth 1 ! -type d ! -path './usr/share/doc/*' -printf '  /%P %s\n' | sort)
-  echo "  and $(find "$m/usr/share/doc" -type f | wc -l) copyright files in /usr/share/doc"
+  (cd "$m" && find . -mindepth 1 ! -type d ! -path './usr/share/doc/*' ! -path './usr/share/zoneinfo/*' -printf '  /%P %s\n' | sort)
+  [ -f "$m/usr/share/zoneinfo/Europe/Copenhagen" ] || fail "no time zones in /usr/share/zoneinfo"
+  echo "  and $(find "$m/usr/share/doc" -type f | wc -l) copyright files in /usr/share/doc," \
+    "$(find "$m/usr/share/zoneinfo" -type f | wc -l) time zone files ($(du -sh "$m/usr/share/zoneinfo" | cut -f1)) in /usr/share/zoneinfo"
   podman_ image unmount "$tag" >/dev/null
 }
 
@@ -296,7 +298,7 @@ EOF
     -e DLMS2MQTT_MQTT_HOST=127.0.0.1 -e DLMS2MQTT_MQTT_PORT="$port" -e DLMS2MQTT_CSV_ENABLED=true \
     -e DLMS2MQTT_METER_ENCRYPTION_KEY=D3400000000000000000000000000064 \
     -e DLMS2MQTT_METER_AUTHENTICATION_KEY=D3400000000000000000000000000065 \
-    -e DLMS2MQTT_METER_PUSH_INTERVAL=2 "$tag" run --replay /meter/pipe >/dev/null 2>"$work/podman.err" \
+    -e DLMS2MQTT_METER_PUSH_INTERVAL=2 -e TZ=Europe/Copenhagen "$tag" run --replay /meter/pipe >/dev/null 2>"$work/podman.err" \
     || { cat "$work/podman.err" >&2; fail "the daemon container did not start"; }
   # No push yet: the image's health check must say so.
   if podman_ healthcheck run "$name" >/dev/null 2>&1; then fail "healthy before any push was decoded"; fi
@@ -323,6 +325,11 @@ EOF
   done
   [ "$pushes" -ge 3 ] || fail "$pushes meter state messages on the broker within 120 s"
   echo "3 pushes published: $(grep -m1 '"energy_import"' "$work/states" | cut -c1-150)..."
+  # Kamstrup's clock says "offset not specified": the state gives it the local offset of TZ, which
+  # needs the image's zoneinfo (without it glibc takes UTC, +00:00).
+  grep -Eq '"meter_clock":"[^"]*\+0[12]:00"' "$work/states" ||
+    fail "TZ=Europe/Copenhagen is not applied (no zoneinfo?): $(grep -o '"meter_clock":"[^"]*"' "$work/states" | head -n 1)"
+  echo "TZ=Europe/Copenhagen applied: $(grep -o '"meter_clock":"[^"]*"' "$work/states" | head -n 1)"
 
   podman_ healthcheck run "$name" >/dev/null || fail "health check failed after pushes were decoded"
   local status
