@@ -4,12 +4,6 @@
 // timestamp sensors need one and this machine's local offset stands in.
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -25,6 +19,7 @@
 #include "test/bridge/config_test_util.hpp"
 #include "test/bridge/outputs_test_util.hpp"
 #include "test/decoder/decode_helpers.hpp"
+#include "test/support/udp_receiver.hpp"
 
 using namespace dlms;
 
@@ -73,46 +68,17 @@ Push decoded(const Bytes& capture) {
     return o.pushes[0];
 }
 
-// The next datagram on a loopback socket.
-class Receiver {
-public:
-    Receiver() {
-        fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        REQUIRE(fd_ >= 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-        socklen_t len = sizeof addr;
-        REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-        port_ = ntohs(addr.sin_port);
-    }
-    ~Receiver() { ::close(fd_); }
-    std::uint16_t port() const { return port_; }
-    nlohmann::json json() {
-        pollfd p{fd_, POLLIN, 0};
-        REQUIRE(::poll(&p, 1, 10000) == 1);
-        std::string buf(70000, '\0');
-        const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
-        REQUIRE(n > 0);
-        buf.resize(static_cast<std::size_t>(n));
-        return nlohmann::json::parse(buf);
-    }
-
-private:
-    int fd_ = -1;
-    std::uint16_t port_ = 0;
-};
-
 nlohmann::json udp_state(const Push& push) {
-    Receiver rx;
+    testsupport::UdpReceiver rx;
     bridge::UdpOptions o;
     o.address = "127.0.0.1";
     o.port = rx.port();
     o.format = bridge::UdpOptions::Format::json;
     bridge::UdpSink sink(o);
     sink.push(bridge::Record::make(push, outputs_test::no_stats(), std::chrono::system_clock::now()));
-    return rx.json();
+    const std::string datagram = rx.receive();
+    REQUIRE(!datagram.empty());
+    return nlohmann::json::parse(datagram);
 }
 
 // The CSV row's value under `column`.

@@ -1,17 +1,12 @@
 // The UDP sink, received on a loopback socket.
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 #include "bridge/outputs/udp_sink.hpp"
 #include "ha_discovery/state.hpp"
 #include "test/bridge/outputs_test_util.hpp"
+#include "test/support/udp_receiver.hpp"
 
 using namespace outputs_test;
 using bridge::UdpOptions;
@@ -19,42 +14,6 @@ using bridge::UdpSink;
 using std::chrono::seconds;
 
 namespace {
-
-// A socket bound to 127.0.0.1 on a free port.
-class Receiver {
-public:
-    Receiver() {
-        fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        REQUIRE(fd_ >= 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-        socklen_t len = sizeof addr;
-        REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-        port_ = ntohs(addr.sin_port);
-    }
-    ~Receiver() { ::close(fd_); }
-    std::uint16_t port() const { return port_; }
-
-    // The next datagram; empty after 10 s without one.
-    std::string receive() {
-        pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, 10000) != 1) return {};
-        std::string buf(70000, '\0');
-        const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
-        buf.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-        return buf;
-    }
-    bool nothing_pending() {
-        pollfd p{fd_, POLLIN, 0};
-        return ::poll(&p, 1, 0) == 0;
-    }
-
-private:
-    int fd_ = -1;
-    std::uint16_t port_ = 0;
-};
 
 UdpOptions loopback(std::uint16_t port, UdpOptions::Format format) {
     UdpOptions o;
@@ -73,7 +32,7 @@ void send(UdpSink& sink, const dlms::Push& push, std::chrono::system_clock::time
 
 TEST_CASE("udp json: the state object plus version and meter, one datagram per push") {
     use_copenhagen_time();
-    Receiver rx;
+    testsupport::UdpReceiver rx;
     UdpSink sink(loopback(rx.port(), UdpOptions::Format::json));
     auto push = kamstrup_push({reading("energy_import", 866636, 1, dlms::Unit::watt_hour),
                                reading("power_import", 1200, 0, dlms::Unit::watt),
@@ -102,7 +61,7 @@ TEST_CASE("udp json: the state object plus version and meter, one datagram per p
 
 TEST_CASE("udp legacy: the meter.py line, field by field, energy today from two pushes") {
     use_copenhagen_time();
-    Receiver rx;
+    testsupport::UdpReceiver rx;
     UdpSink sink(loopback(rx.port(), UdpOptions::Format::legacy));
     const auto t0 = local_time(2024, 6, 10, 8, 0, 0);
     auto first = kamstrup_push({reading("energy_import", 866636, 1, dlms::Unit::watt_hour),
@@ -150,7 +109,7 @@ TEST_CASE("udp legacy: the meter.py line, field by field, energy today from two 
 
 TEST_CASE("udp legacy: both 'today' values restart at local midnight") {
     use_copenhagen_time();
-    Receiver rx;
+    testsupport::UdpReceiver rx;
     UdpSink sink(loopback(rx.port(), UdpOptions::Format::legacy));
     send(sink, energy_push(100000, 3600), local_time(2024, 6, 9, 23, 59, 0));
     send(sink, energy_push(100003, 3600), local_time(2024, 6, 9, 23, 59, 30));
@@ -172,7 +131,7 @@ TEST_CASE("udp legacy: both 'today' values restart at local midnight") {
 
 TEST_CASE("udp: a send error is counted and logged once, the next push goes out") {
     use_copenhagen_time();
-    Receiver rx;
+    testsupport::UdpReceiver rx;
     std::vector<std::string> warnings;
     UdpSink sink(loopback(rx.port(), UdpOptions::Format::json), nullptr,
                  [&](std::string_view w) { warnings.emplace_back(w); });

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +57,24 @@ inline const dlms::Reading& get(const dlms::Push& p, std::string_view key) {
     const dlms::Reading* r = p.find(key);
     REQUIRE_MESSAGE(r, key);
     return *r;
+}
+
+// A value a test expects of a push: its key, its value and its unit.
+struct Want {
+    std::string_view key;
+    double value;
+    dlms::Unit unit;
+};
+
+// Every wanted value is in the push, with its unit.
+inline void check_values(const dlms::Push& p, std::initializer_list<Want> want) {
+    for (const auto& w : want) {
+        INFO(w.key);
+        const dlms::Reading& r = get(p, w.key);
+        REQUIRE(r.value());
+        CHECK(*r.value() == doctest::Approx(w.value));
+        CHECK(r.unit == w.unit);
+    }
 }
 
 // Test keys and system title for ciphered pushes: never a real meter's.

@@ -16,22 +16,6 @@ using namespace dlms;
 
 namespace {
 
-struct Want {
-    std::string_view key;
-    double value;
-    Unit unit;
-};
-
-void check_all(const Push& p, std::initializer_list<Want> want) {
-    for (const auto& w : want) {
-        INFO(w.key);
-        const Reading& r = testsupport::get(p, w.key);
-        REQUIRE(r.value());
-        CHECK(*r.value() == doctest::Approx(w.value));
-        CHECK(r.unit == w.unit);
-    }
-}
-
 Bytes text(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
 // Values kept by index without a name: exactly these, each with its warning.
@@ -91,7 +75,7 @@ TEST_CASE("Iskraemeco AM550 (Slovenia), single phase: the instantaneous list wit
     const Push p = plain(single_phase());
     CHECK(p.meter_serial() == "ISK70000001");
     CHECK(std::get<std::string>(testsupport::get(p, "logical_device_name").raw) == "ISK1020700000001");
-    check_all(p, {{"power_import", 612, Unit::watt}, {"power_export", 0, Unit::watt},
+    testsupport::check_values(p, {{"power_import", 612, Unit::watt}, {"power_export", 0, Unit::watt},
                   {"reactive_power_import", 0, Unit::var}, {"reactive_power_export", 205, Unit::var},
                   {"voltage_l1", 233.8, Unit::volt}, {"current_l1", 2.81, Unit::ampere},
                   {"power_import_l1", 612, Unit::watt}, {"power_export_l1", 0, Unit::watt}});
@@ -101,7 +85,7 @@ TEST_CASE("Iskraemeco AM550 (Slovenia), single phase: the instantaneous list wit
 
 TEST_CASE("Iskraemeco AM550 (Slovenia), firmware ED1.21: the 9-value list, two values unplaced") {
     const Push p = plain(ed121_instant());
-    check_all(p, {{"power_import", 592, Unit::watt}, {"power_export", 0, Unit::watt},
+    testsupport::check_values(p, {{"power_import", 592, Unit::watt}, {"power_export", 0, Unit::watt},
                   {"reactive_power_import", 0, Unit::var}, {"reactive_power_export", 112, Unit::var},
                   {"voltage_l1", 231.3, Unit::volt}});
     CHECK(p.meter_serial() == "ISK70000002");
@@ -110,7 +94,7 @@ TEST_CASE("Iskraemeco AM550 (Slovenia), firmware ED1.21: the 9-value list, two v
 
 TEST_CASE("Iskraemeco AM550 (Slovenia): power and energy with tariffs, 9 values") {
     const Push p = plain(power_energy());
-    check_all(p, {{"power_import", 625, Unit::watt}, {"power_export", 0, Unit::watt},
+    testsupport::check_values(p, {{"power_import", 625, Unit::watt}, {"power_export", 0, Unit::watt},
                   {"energy_import", 9400000, Unit::watt_hour}, {"energy_import_t1", 4100000, Unit::watt_hour},
                   {"energy_import_t2", 5300000, Unit::watt_hour}, {"energy_export", 480, Unit::watt_hour},
                   {"energy_export_t1", 200, Unit::watt_hour}, {"energy_export_t2", 280, Unit::watt_hour}});
@@ -120,13 +104,13 @@ TEST_CASE("Iskraemeco AM550 (Slovenia): power and energy with tariffs, 9 values"
 TEST_CASE("Iskraemeco AM550 (Slovenia), firmware ED1.21: the 15-minute list of 4") {
     const Push p = plain(ed121_energy());
     CHECK(p.meter_serial() == "70000004");
-    check_all(p, {{"energy_import", 9400000, Unit::watt_hour}, {"energy_export", 480, Unit::watt_hour}});
+    testsupport::check_values(p, {{"energy_import", 9400000, Unit::watt_hour}, {"energy_export", 480, Unit::watt_hour}});
     check_unplaced(p, {1});
 }
 
 TEST_CASE("Iskraemeco AM550 (Elektro Celje): voltages, currents and power; no longer taken for the energy list") {
     const Push p = plain(celje());
-    check_all(p, {{"voltage_l1", 231.4, Unit::volt}, {"voltage_l2", 230.3, Unit::volt}, {"voltage_l3", 234.8, Unit::volt},
+    testsupport::check_values(p, {{"voltage_l1", 231.4, Unit::volt}, {"voltage_l2", 230.3, Unit::volt}, {"voltage_l3", 234.8, Unit::volt},
                   {"current_l1", 4.51, Unit::ampere}, {"current_l2", 5.25, Unit::ampere}, {"current_l3", 0.88, Unit::ampere},
                   {"power_import", 2399, Unit::watt}});
     CHECK_FALSE(p.find("energy_import"));

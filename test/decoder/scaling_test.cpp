@@ -46,21 +46,6 @@ std::vector<Desc> objects(std::vector<Desc> head, const std::vector<Desc>& tail)
 
 Push decode(const Bytes& body, DecoderOptions options = {}) { return testsupport::decode_body(body, std::move(options)); }
 
-struct Want {
-    std::string_view key;
-    double value;
-    Unit unit;
-};
-void check_all(const Push& p, std::initializer_list<Want> want) {
-    for (const auto& w : want) {
-        INFO(w.key);
-        const Reading& r = testsupport::get(p, w.key);
-        REQUIRE(r.value());
-        CHECK(*r.value() == doctest::Approx(w.value));
-        CHECK(r.unit == w.unit);
-    }
-}
-
 // Iskraemeco AM550, the VSE list of Swiss operators: device name, A+ A- R+ R-, P+ P-, U1-U3, I1-I3.
 Bytes am550_vse(std::uint16_t u1, std::uint16_t i1) {
     const auto list = objects({{40, Obis(0, 6, 25, 9, 0)}, kDeviceName, reg(1, 1, 1, 8), reg(1, 1, 2, 8), reg(1, 1, 3, 8), reg(1, 1, 4, 8)},
@@ -109,7 +94,7 @@ DecoderOptions currents_in_amperes() {
 TEST_CASE("scaling: Iskraemeco AM550's VSE list: voltage in 0.1 V, current in 0.01 A beside its power in W") {
     const Push p = decode(am550_vse(2347, 12));
     CHECK(p.manufacturer() == "ISK");
-    check_all(p, {{"power_import", 27, Unit::watt}, {"power_export", 0, Unit::watt},
+    testsupport::check_values(p, {{"power_import", 27, Unit::watt}, {"power_export", 0, Unit::watt},
                   {"voltage_l1", 234.7, Unit::volt}, {"voltage_l2", 0, Unit::volt}, {"voltage_l3", 0, Unit::volt},
                   {"current_l1", 0.12, Unit::ampere}, {"current_l2", 0, Unit::ampere}, {"current_l3", 0, Unit::ampere},
                   {"energy_import", 15207, Unit::watt_hour}, {"energy_export", 8987, Unit::watt_hour},
@@ -121,7 +106,7 @@ TEST_CASE("scaling: Iskraemeco AM550's VSE list: voltage in 0.1 V, current in 0.
 TEST_CASE("scaling: Landis+Gyr E450's VSE list from a meter that names no maker: current in 0.01 A") {
     const Push p = decode(e450_vse(118, [](sim::AxdrWriter& w) { w.u16(51).u16(0).u16(0); }));
     CHECK(p.manufacturer().empty());
-    check_all(p, {{"power_import", 118, Unit::watt}, {"voltage_l1", 236, Unit::volt}, {"voltage_l3", 237, Unit::volt},
+    testsupport::check_values(p, {{"power_import", 118, Unit::watt}, {"voltage_l1", 236, Unit::volt}, {"voltage_l3", 237, Unit::volt},
                   {"current_l1", 0.51, Unit::ampere}, {"current_l2", 0, Unit::ampere}});
     CHECK_FALSE(implausible_scaling(p));
     // The same list in the OBIS-coded layout of other makers keeps the generic units.
@@ -133,7 +118,7 @@ TEST_CASE("scaling: Landis+Gyr E450's VSE list from a meter that names no maker:
 TEST_CASE("scaling: the E570's whole amperes give more power than the phases carry: named, with the override that fixes it") {
     const Push p = decode(e570(258874, 400, 200, 601));
     // Read in the L+G profile's 0.01 A: 4.00, 2.00 and 6.01 A beside 258,874 W.
-    check_all(p, {{"power_import", 258874, Unit::watt}, {"current_l1", 4.0, Unit::ampere}, {"current_l3", 6.01, Unit::ampere}});
+    testsupport::check_values(p, {{"power_import", 258874, Unit::watt}, {"current_l1", 4.0, Unit::ampere}, {"current_l3", 6.01, Unit::ampere}});
     const auto why = implausible_scaling(p);
     REQUIRE(why);
     INFO(*why);
@@ -145,7 +130,7 @@ TEST_CASE("scaling: the E570's whole amperes give more power than the phases car
 
     // With that override the currents are the amperes the power needs, and the check is satisfied.
     const Push fixed = decode(e570(258874, 400, 200, 601), currents_in_amperes());
-    check_all(fixed, {{"current_l1", 400, Unit::ampere}, {"current_l2", 200, Unit::ampere}, {"current_l3", 601, Unit::ampere},
+    testsupport::check_values(fixed, {{"current_l1", 400, Unit::ampere}, {"current_l2", 200, Unit::ampere}, {"current_l3", 601, Unit::ampere},
                       {"power_import", 258874, Unit::watt}, {"power_factor", 0.98, Unit::none}});
     CHECK_FALSE(implausible_scaling(fixed));
     // A small load on the same list is plausible either way: nothing said.
@@ -158,7 +143,7 @@ TEST_CASE("scaling: voltages a unit off are blamed as voltages; a meter's own sc
     for (auto key : {"voltage_l1", "voltage_l2", "voltage_l3"}) o.overrides.by_key[key] = ScalingOverride{-1, std::nullopt};
     const Push p = decode(e450_vse(609, [](sim::AxdrWriter& w) { w.u16(82).u16(151).u16(57); }), o);
     CHECK(*p.find("voltage_l1")->value() == doctest::Approx(23.6));
-    check_all(p, {{"current_l2", 1.51, Unit::ampere}, {"power_import", 609, Unit::watt}});
+    testsupport::check_values(p, {{"current_l2", 1.51, Unit::ampere}, {"power_import", 609, Unit::watt}});
     const auto why = implausible_scaling(p);
     REQUIRE(why);
     INFO(*why);
