@@ -4,7 +4,6 @@
 // timestamp sensors need one and this machine's local offset stands in.
 #include <doctest/doctest.h>
 
-#include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "ha_discovery/state.hpp"
 #include "simulator/frame_builder.hpp"
 #include "test/bridge/config_test_util.hpp"
+#include "test/bridge/decode_run.hpp"
 #include "test/bridge/outputs_test_util.hpp"
 #include "test/decoder/decode_helpers.hpp"
 #include "test/support/udp_receiver.hpp"
@@ -49,15 +49,9 @@ Bytes push_with_clock(const DateTime& notification, const DateTime& clock) {
 std::vector<nlohmann::json> decode_lines(const Bytes& capture) {
     config_test::TempDir dir;
     const std::string file = dir.write("clock.hex", to_hex(capture) + "\n");
-    std::ostringstream out;
-    auto* old = std::cout.rdbuf(out.rdbuf());
-    const int code = bridge::decode_command({file});
-    std::cout.rdbuf(old);
-    CHECK(code == 0);
-    std::vector<nlohmann::json> lines;
-    std::istringstream in(out.str());
-    for (std::string l; std::getline(in, l);) lines.push_back(nlohmann::json::parse(l));
-    return lines;
+    const auto run = decode_test::decode({file});
+    CHECK(run.code == 0);
+    return run.lines();
 }
 
 Push decoded(const Bytes& capture) {

@@ -2,8 +2,6 @@
 // is a line of its own, named by what went wrong.
 #include <doctest/doctest.h>
 
-#include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -12,29 +10,13 @@
 #include "bridge/commands/commands.hpp"
 #include "simulator/frame_builder.hpp"
 #include "test/bridge/config_test_util.hpp"
+#include "test/bridge/decode_run.hpp"
 #include "test/decoder/decode_helpers.hpp"
 
+using decode_test::decode;
+using decode_test::Run;
+
 namespace {
-
-struct Run {
-    int code = -1;
-    std::vector<nlohmann::json> lines;
-    std::string err;
-};
-
-Run decode(const bridge::ArgList& args) {
-    std::ostringstream out, err;
-    auto* old_out = std::cout.rdbuf(out.rdbuf());
-    auto* old_err = std::cerr.rdbuf(err.rdbuf());
-    Run run;
-    run.code = bridge::decode_command(args);
-    std::cout.rdbuf(old_out);
-    std::cerr.rdbuf(old_err);
-    run.err = err.str();
-    std::istringstream in(out.str());
-    for (std::string l; std::getline(in, l);) run.lines.push_back(nlohmann::json::parse(l));
-    return run;
-}
 
 // A push in general block transfer blocks, one HDLC frame each.
 std::vector<dlms::Bytes> in_blocks(std::uint32_t energy) {
@@ -54,20 +36,22 @@ TEST_CASE("decode: a push cut after its first blocks, then a complete push: an i
     for (const auto& f : whole) text += dlms::to_hex(f) + "\n";
     config_test::TempDir dir;
     const Run run = decode({dir.write("cut.hex", text)});
+    const auto run_lines = run.lines();
     CHECK(run.code == 1);
-    REQUIRE(run.lines.size() == 2);
-    CHECK(run.lines[0]["error"] == "incomplete");
-    CHECK(run.lines[1]["readings"][0]["raw"] == 2222);
+    REQUIRE(run_lines.size() == 2);
+    CHECK(run_lines[0]["error"] == "incomplete");
+    CHECK(run_lines[1]["readings"][0]["raw"] == 2222);
 
     // The same two pushes the other way round: the cut one at the end is a line too.
     text.clear();
     for (const auto& f : whole) text += dlms::to_hex(f) + "\n";
     text += dlms::to_hex(cut[0]) + "\n" + dlms::to_hex(cut[1]) + "\n";
     const Run last = decode({dir.write("cut_last.hex", text)});
+    const auto last_lines = last.lines();
     CHECK(last.code == 1);
-    REQUIRE(last.lines.size() == 2);
-    CHECK(last.lines[0]["readings"][0]["raw"] == 2222);
-    CHECK(last.lines[1]["error"] == "incomplete");
+    REQUIRE(last_lines.size() == 2);
+    CHECK(last_lines[0]["readings"][0]["raw"] == 2222);
+    CHECK(last_lines[1]["error"] == "incomplete");
 }
 
 TEST_CASE("decode: a DSMR/P1 text telegram is not_dlms with the P1 hint, as raw bytes or as hex") {
@@ -79,10 +63,11 @@ TEST_CASE("decode: a DSMR/P1 text telegram is not_dlms with the P1 hint, as raw 
     for (const auto& file : files) {
         CAPTURE(file);
         const Run run = decode({file});
+        const auto run_lines = run.lines();
         CHECK(run.code == 1);
-        REQUIRE(run.lines.size() == 1);
-        CHECK(run.lines[0]["error"] == "not_dlms");
-        const std::string message = run.lines[0]["message"];
+        REQUIRE(run_lines.size() == 1);
+        CHECK(run_lines[0]["error"] == "not_dlms");
+        const std::string message = run_lines[0]["message"];
         CHECK(message.find("P1 port") != std::string::npos);
         CHECK(message.find("DSMR") != std::string::npos);
     }
@@ -104,8 +89,9 @@ TEST_CASE("decode: power the currents cannot carry is said once per meter and li
         text += dlms::to_hex(frame) + "\n";
     config_test::TempDir dir;
     const Run run = decode({dir.write("e570.hex", text)});
+    const auto run_lines = run.lines();
     CHECK(run.code == 0);
-    CHECK(run.lines.size() == 3);
+    CHECK(run_lines.size() == 3);
     INFO(run.err);
     // Two meters: one line each, not one per push.
     std::size_t said = 0;

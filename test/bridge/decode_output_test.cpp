@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <iostream>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -15,7 +14,11 @@
 #include "decoder/push.hpp"
 #include "simulator/kamstrup_meter.hpp"
 #include "test/bridge/config_test_util.hpp"
+#include "test/bridge/decode_run.hpp"
 #include "test/decoder/decode_helpers.hpp"
+
+using decode_test::decode;
+using decode_test::Run;
 
 namespace {
 
@@ -132,24 +135,6 @@ const std::vector<std::string> kLines = {
     R"("notification_time":null,"readings":[{"obis":"1.0.1.7.0.255","key":"power_import","raw":1234,"scaler":0,)"
     R"("unit":"W","value":1234}]})",
 };
-
-struct Run {
-    int code = -1;
-    std::string out, err;
-};
-
-Run decode(const bridge::ArgList& args) {
-    std::ostringstream out, err;
-    auto* old_out = std::cout.rdbuf(out.rdbuf());
-    auto* old_err = std::cerr.rdbuf(err.rdbuf());
-    Run run;
-    run.code = bridge::decode_command(args);
-    std::cout.rdbuf(old_out);
-    std::cerr.rdbuf(old_err);
-    run.out = out.str();
-    run.err = err.str();
-    return run;
-}
 
 }  // namespace
 
