@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <utility>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <limits>
@@ -54,25 +53,38 @@ json difference(const json& a, const json& b) {
 
 std::optional<std::string> iso8601(const dlms::DateTime& t, NoOffset no_offset) {
     if (!date_time_specified(t)) return std::nullopt;
-    char buf[64];
-    const int n = std::snprintf(buf, sizeof buf, "%04u-%02u-%02uT%02u:%02u:%02u", unsigned{t.year}, unsigned{t.month},
-                                unsigned{t.day}, unsigned{t.hour}, unsigned{t.minute}, t.second > 59 ? 0U : unsigned{t.second});
+    // Fixed-width digits written directly: this runs for every clock value of every push, and
+    // printf's format parsing cost more than the rest of the state together.
+    std::string out = "0000-00-00T00:00:00";
+    const auto put = [&out](std::size_t at, unsigned value, std::size_t width) {
+        for (std::size_t i = width; i-- > 0; value /= 10) out[at + i] = static_cast<char>('0' + value % 10);
+    };
+    put(0, unsigned{t.year} % 10000, 4);
+    put(5, t.month, 2);
+    put(8, t.day, 2);
+    put(11, t.hour, 2);
+    put(14, t.minute, 2);
+    put(17, t.second > 59 ? 0U : unsigned{t.second}, 2);
     // No offset from the meter and none to be guessed: the wall time as the meter sent it.
-    if (!t.has_offset() && no_offset == NoOffset::none) return std::string(buf, static_cast<std::size_t>(n));
+    if (!t.has_offset() && no_offset == NoOffset::none) return out;
     // COSEM deviation is UTC minus local time (-120 for CEST). A UTC offset is less than a day;
     // the clamp only keeps the formatting bounded.
     const long offset = std::clamp(t.has_offset() ? -long{t.deviation} : local_offset_minutes(t), -1439L, 1439L);
     const auto magnitude = static_cast<unsigned>(std::labs(offset));
-    std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), "%c%02u:%02u", offset < 0 ? '-' : '+', magnitude / 60,
-                  magnitude % 60);
-    return std::string(buf);
+    out += offset < 0 ? "-00:00" : "+00:00";
+    put(20, magnitude / 60, 2);
+    put(23, magnitude % 60, 2);
+    return out;
 }
 
 std::string reading_key(const dlms::Reading& reading, std::size_t position) {
     if (!reading.key.empty()) return std::string(reading.key);
     if (reading.obis) {
         std::string key = "obis";
-        for (auto v : reading.obis->v) key += "_" + std::to_string(v);
+        for (auto v : reading.obis->v) {
+            key += '_';
+            key += std::to_string(v);
+        }
         return key;
     }
     const std::size_t index = reading.index >= 0 ? static_cast<std::size_t>(reading.index) : position;

@@ -18,6 +18,11 @@ ha::LastError last_error(dlms::ErrorCode code, const char* message) {
     return {dlms::to_string(code), message};
 }
 
+bool same_keys(const Record::Keyed& a, const Record::Keyed& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](const auto& x, const auto& y) { return x.first == y.first; });
+}
+
 // Meter strings may hold bytes that are not UTF-8; replace them rather than throw.
 std::string dump(const nlohmann::json& json) {
     return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -60,9 +65,11 @@ void MqttSink::push(const RecordPtr& record) {
         std::lock_guard lock(mutex_);
         auto [it, first] = meters_.try_emplace(slug);
         Meter& meter = it->second;
-        // A reading never seen from this meter needs its entity first.
+        // A reading never seen from this meter needs its entity first. A meter sends the same
+        // list push after push: only a list unlike the last one is looked up key by key.
         bool new_reading = false;
-        for (const auto& [key, reading] : record->keyed()) new_reading |= meter.reading_ids.insert(key).second;
+        if (!meter.last || !same_keys(meter.last->keyed(), record->keyed()))
+            for (const auto& [key, reading] : record->keyed()) new_reading |= meter.reading_ids.insert(key).second;
         // Kept, not copied: the same record the other outputs saw.
         meter.last = record;
         if (first || new_reading) add_discovery(out, meter);
