@@ -44,7 +44,7 @@ install_packages() {
   fi
   # libc6 and libstdc++6 :arm64 are what the tests run with under qemu (see the toolchain file).
   local wanted=(g++-aarch64-linux-gnu libc6:arm64 libstdc++6:arm64 libssl-dev:arm64 libpaho-mqtt-dev:arm64
-                libpaho-mqttpp-dev:arm64 libyaml-cpp0.7:arm64)
+                libpaho-mqttpp-dev:arm64 libyaml-cpp0.7:arm64 libsqlite3-dev:arm64)
   command -v qemu-aarch64 >/dev/null || command -v qemu-aarch64-static >/dev/null || wanted+=(qemu-user)
   # binfmt_misc's qemu-aarch64 entry, with the F flag that lets it work in chroots too.
   [ -n "$sudo" ] || wanted+=(qemu-user-static binfmt-support)

@@ -52,7 +52,7 @@ toolchain=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/static-linux.cmake" -DDLMS2MQTT_S
            -DDLMS2MQTT_SYSROOT="$sysroot")
 
 # What the sysroot is made of; a change here (or a new version in the archive) remakes it.
-sysroot_packages=(libssl-dev libpaho-mqtt-dev libyaml-cpp-dev libyaml-cpp0.7)
+sysroot_packages=(libssl-dev libpaho-mqtt-dev libyaml-cpp-dev libyaml-cpp0.7 libsqlite3-dev)
 
 install_packages() {
   local tools=(cmake make pkg-config file dpkg-dev nlohmann-json3-dev)

@@ -65,10 +65,14 @@ void KamstrupMeter::step() {
 
 Bytes KamstrupMeter::body(const dlms::DateTime& now) const {
     const auto& v = values_;
+    const std::uint32_t second_of_day = now.hour * 3600U + now.minute * 60U + now.second;
+    const bool registers = options_.registers_every == 0 || second_of_day % options_.registers_every == 0;
     AxdrWriter w;
-    w.structure(65).visible_string("Kamstrup_V0001");
-    w.obis(kal(1, 8)).u32(v.energy_import).obis(kal(2, 8)).u32(v.energy_export);
-    w.obis(kal(3, 8)).u32(v.reactive_import).obis(kal(4, 8)).u32(v.reactive_export);
+    w.structure(registers ? 65 : 45).visible_string("Kamstrup_V0001");
+    if (registers) {
+        w.obis(kal(1, 8)).u32(v.energy_import).obis(kal(2, 8)).u32(v.energy_export);
+        w.obis(kal(3, 8)).u32(v.reactive_import).obis(kal(4, 8)).u32(v.reactive_export);
+    }
     w.obis(kal(0, 0, 1)).u32(options_.meter_number);
     w.obis(kal(1, 7)).u32(v.power_import).obis(kal(2, 7)).u32(v.power_export);
     w.obis(kal(3, 7)).u32(v.power_import / 10).obis(kal(4, 7)).u32(0);
@@ -79,8 +83,10 @@ Bytes KamstrupMeter::body(const dlms::DateTime& now) const {
     for (int p = 0; p < 3; ++p) w.obis(kal(static_cast<std::uint8_t>(33 + 20 * p), 7)).u16(v.power_factor_phase[p]);
     w.obis(kal(13, 7)).u16(v.power_factor);
     for (int p = 0; p < 3; ++p) w.obis(kal(static_cast<std::uint8_t>(22 + 20 * p), 7)).u32(0);
-    for (int p = 0; p < 3; ++p) w.obis(kal(static_cast<std::uint8_t>(22 + 20 * p), 8)).u32(0);
-    for (int p = 0; p < 3; ++p) w.obis(kal(static_cast<std::uint8_t>(21 + 20 * p), 8)).u32(v.energy_import_phase[p]);
+    if (registers) {
+        for (int p = 0; p < 3; ++p) w.obis(kal(static_cast<std::uint8_t>(22 + 20 * p), 8)).u32(0);
+        for (int p = 0; p < 3; ++p) w.obis(kal(static_cast<std::uint8_t>(21 + 20 * p), 8)).u32(v.energy_import_phase[p]);
+    }
     return w.take();
 }
 

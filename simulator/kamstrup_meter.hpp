@@ -30,6 +30,10 @@ public:
         std::uint32_t seed = 1;
         std::uint32_t interval_seconds = 10;
         std::uint8_t security = 0x30;  // 0x30 authenticated+encrypted, 0x20 encrypted only, 0 plain
+        // 0: every push carries the energy registers. Else only pushes whose local time of day
+        // is a multiple of this many seconds do (3600: Kamstrup's hourly list); the others carry
+        // power, voltage and current only.
+        std::uint32_t registers_every = 0;
     };
 
     KamstrupMeter(Options options, dlms::EncryptionKey ek, dlms::AuthenticationKey ak);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "bridge/commands/args.hpp"
@@ -21,6 +22,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: dlms2mqtt simulate [--pty [--link PATH] | --out FILE] [--count N] [--interval SECONDS]\n"
     "                          [--fast] [--hex] [--meter-number N] [--seed N] [--plain]\n"
+    "                          [--start UNIX_SECONDS] [--registers-every SECONDS]\n"
     "\n"
     "Writes encrypted Kamstrup OMNIPOWER-style pushes, with changing household values, at the meter's\n"
     "pace (every 10 s), encrypted with the demo keys:\n"
@@ -33,7 +35,10 @@ constexpr const char* kUsage =
     "  --count N        stop after N pushes (default: run until interrupted)\n"
     "  --interval S     seconds between pushes (default 10)\n"
     "  --fast           no pause between pushes; meter clock still advances by the interval\n"
-    "  --plain          unencrypted pushes\n";
+    "  --plain          unencrypted pushes\n"
+    "  --start T        the meter clock's first time, in seconds since 1970 (default: now)\n"
+    "  --registers-every S  the energy registers only in pushes at a multiple of S seconds of the\n"
+    "                   local day (3600: Kamstrup's hourly list); default: in every push\n";
 
 bool write_all(int fd, const std::uint8_t* p, std::size_t n) {
     while (n > 0) {
@@ -69,7 +74,8 @@ struct Pty {
 }  // namespace
 
 int simulate_command(const ArgList& argv) {
-    const Args a = parse_args(argv, {"--out", "--count", "--interval", "--link", "--meter-number", "--seed"},
+    const Args a = parse_args(argv, {"--out", "--count", "--interval", "--link", "--meter-number", "--seed", "--start",
+                                        "--registers-every"},
                               {"--pty", "--fast", "--hex", "--plain", "--help", "-h"});
     if (a.has("--help") || a.has("-h")) {
         std::cout << kUsage;
@@ -80,14 +86,17 @@ int simulate_command(const ArgList& argv) {
         return 2;
     }
     std::uint64_t count = 0;
-    std::uint32_t interval = 10, meter_number = 12345678, seed = 1;
+    std::uint32_t interval = 10, meter_number = 12345678, seed = 1, registers_every = 0;
+    std::optional<std::int64_t> start;
     try {
+        if (auto s = a.get("--start")) start = std::stoll(*s);
+        registers_every = static_cast<std::uint32_t>(std::stoul(a.get("--registers-every").value_or("0")));
         count = std::stoull(a.get("--count").value_or("0"));
         interval = static_cast<std::uint32_t>(std::stoul(a.get("--interval").value_or("10")));
         meter_number = static_cast<std::uint32_t>(std::stoul(a.get("--meter-number").value_or("12345678")));
         seed = static_cast<std::uint32_t>(std::stoul(a.get("--seed").value_or("1")));
     } catch (const std::exception&) {
-        std::cerr << "dlms2mqtt simulate: --count, --interval, --meter-number and --seed take whole numbers\n";
+        std::cerr << "dlms2mqtt simulate: --count, --interval, --meter-number, --seed, --start and --registers-every take whole numbers\n";
         return 2;
     }
     if (interval == 0 && !a.has("--fast")) interval = 1;
@@ -124,10 +133,11 @@ int simulate_command(const ArgList& argv) {
     o.seed = seed;
     o.interval_seconds = interval ? interval : 10;
     o.security = a.has("--plain") ? 0 : 0x30;
+    o.registers_every = registers_every;
     sim::KamstrupMeter meter(o, sim::KamstrupMeter::demo_encryption_key(), sim::KamstrupMeter::demo_authentication_key());
 
     const bool fast = a.has("--fast");
-    auto clock = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::int64_t clock = start.value_or(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()));
     auto next = std::chrono::steady_clock::now();
     for (std::uint64_t i = 0; count == 0 || i < count; ++i) {
         const auto frame = meter.next_frame(sim::local_date_time(clock));

@@ -18,5 +18,6 @@ int run_command(const ArgList& args);
 int simulate_command(const ArgList& args);
 int probe_command(const ArgList& args);
 int health_command(const ArgList& args);
+int ledger_command(const ArgList& args);
 
 }  // namespace bridge

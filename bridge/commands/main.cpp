@@ -20,6 +20,7 @@ constexpr const char* kHelp =
     "  keys       turn the utility's key mail into the two config lines\n"
     "  probe      tell what is on the serial line: speed, framing, encryption, keys\n"
     "  simulate   write simulated encrypted Kamstrup pushes to a pty or a file\n"
+    "  ledger     the energy ledger: quarter-hours, hours, days or months as CSV or JSON\n"
     "  health     exit 0 when a push was decoded recently (for container health checks)\n"
     "\n"
     "  dlms2mqtt COMMAND --help   options of a command\n"
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
         if (command == "probe") return bridge::probe_command(args);
         if (command == "simulate") return bridge::simulate_command(args);
         if (command == "health") return bridge::health_command(args);
+        if (command == "ledger") return bridge::ledger_command(args);
     } catch (const std::exception& e) {
         std::cerr << "dlms2mqtt " << command << ": " << e.what() << "\n";
         return 1;

@@ -70,6 +70,10 @@ struct Config {
         std::string directory = "/var/lib/dlms2mqtt/csv";
         Interval interval = Interval::push;
     };
+    struct Ledger {
+        bool enabled = true;
+        std::string path = "/var/lib/dlms2mqtt/ledger.sqlite";
+    };
     struct Log {
         using Level = LogLevel;
         Level level = Level::info;
@@ -93,6 +97,7 @@ struct Config {
     Mqtt mqtt;
     Udp udp;
     Csv csv;
+    Ledger ledger;
     Log log;
     Queue queue;
     Health health;

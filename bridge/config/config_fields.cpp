@@ -236,6 +236,8 @@ const std::vector<Field>& fields() {
         {"csv.interval", false, choice<Config::Csv::Interval>([](C& c) -> auto& { return c.csv.interval; },
                                                               {{"push", Config::Csv::Interval::push}, {"minute", Config::Csv::Interval::minute}},
                                                               "a CSV interval")},
+        {"ledger.enabled", false, flag([](C& c) -> auto& { return c.ledger.enabled; })},
+        {"ledger.path", false, text([](C& c) -> auto& { return c.ledger.path; })},
         {"log.level", false, choice<Level>([](C& c) -> auto& { return c.log.level; },
                                            {{"debug", Level::debug}, {"info", Level::info}, {"warning", Level::warning}, {"error", Level::error}},
                                            "a log level")},
@@ -247,7 +249,7 @@ const std::vector<Field>& fields() {
 }
 
 constexpr std::string_view kSections[] = {"serial", "meter", "meter.scaling", "mqtt", "mqtt.tls",
-                                          "udp", "csv", "log", "queue", "health"};
+                                          "udp", "csv", "ledger", "log", "queue", "health"};
 
 std::string_view parent_of(std::string_view path) {
     const auto dot = path.rfind('.');

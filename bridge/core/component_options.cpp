@@ -77,6 +77,12 @@ UdpOptions udp_options(const Config& config) {
     return o;
 }
 
+LedgerOutputOptions ledger_options(const Config& config) {
+    LedgerOutputOptions o;
+    o.path = config.ledger.path;
+    return o;
+}
+
 CsvOptions csv_options(const Config& config) {
     CsvOptions o;
     o.directory = config.csv.directory;

@@ -70,6 +70,7 @@ Daemon::Daemon(const Rig& rig, std::map<std::string, std::string> env, std::vect
         {"DLMS2MQTT_MQTT_CLIENT_ID", "dlms2mqtt-e2e-" + unique_suffix()},
         {"DLMS2MQTT_METER_ENCRYPTION_KEY", kEncryptionKey},
         {"DLMS2MQTT_METER_AUTHENTICATION_KEY", kAuthenticationKey},
+        {"DLMS2MQTT_LEDGER_PATH", (rig.dir / "ledger.sqlite").string()},
     };
     for (auto& [k, v] : env) all[k] = v;
     // A sanitizer build reads its options from the environment, which is otherwise not passed on.

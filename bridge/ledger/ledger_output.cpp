@@ -1,0 +1,138 @@
+#include "bridge/ledger/ledger_output.hpp"
+
+#include <ctime>
+
+#include "bridge/outputs/energy_today.hpp"
+
+namespace bridge {
+namespace {
+
+constexpr std::array<const char*, kChannels> kPowerKeys = {"power_import", "power_export", "reactive_power_import",
+                                                           "reactive_power_export"};
+constexpr std::array<const char*, kChannels> kRegisterKeys = {"energy_import", "energy_export",
+                                                              "reactive_energy_import", "reactive_energy_export"};
+
+// `t`'s wall time read as UTC: the local time's seconds, before any zone is applied.
+std::int64_t wall_seconds(const dlms::DateTime& t) {
+    std::tm tm{};
+    tm.tm_year = t.year - 1900;
+    tm.tm_mon = t.month - 1;
+    tm.tm_mday = t.day;
+    tm.tm_hour = t.hour;
+    tm.tm_min = t.minute;
+    tm.tm_sec = t.second > 59 ? 59 : t.second;
+    return static_cast<std::int64_t>(timegm(&tm));
+}
+
+}  // namespace
+
+std::optional<std::int64_t> meter_clock_utc(const dlms::DateTime& t, std::optional<std::int64_t> after) {
+    if (t.year == 0xFFFF || t.year < 1970 || t.month < 1 || t.month > 12 || t.day < 1 || t.day > 31 || t.hour > 23 ||
+        t.minute > 59)
+        return std::nullopt;
+    const std::int64_t wall = wall_seconds(t);
+    // COSEM's deviation is UTC minus local time, in minutes.
+    if (t.has_offset()) return wall + std::int64_t{t.deviation} * 60;
+    // Each UTC instant whose local wall time is `wall`: one, two in the autumn hour, none in the
+    // spring gap. The offsets in force a day either side are the only candidates.
+    std::optional<std::int64_t> first, first_after;
+    for (const std::int64_t probe : {wall - 86400, wall + 86400}) {
+        const std::time_t p = static_cast<std::time_t>(probe);
+        std::tm tm{};
+        localtime_r(&p, &tm);
+        const std::int64_t candidate = wall - tm.tm_gmtoff;
+        const std::time_t c = static_cast<std::time_t>(candidate);
+        std::tm check{};
+        localtime_r(&c, &check);
+        if (candidate + check.tm_gmtoff != wall) continue;  // not this wall time in that offset
+        if (!first || candidate < *first) first = candidate;
+        if ((!after || candidate >= *after) && (!first_after || candidate < *first_after)) first_after = candidate;
+    }
+    if (first_after) return first_after;
+    if (first) return first;
+    // In the spring gap (02:30 that never happened): as mktime moves it forward.
+    std::tm tm{};
+    tm.tm_year = t.year - 1900;
+    tm.tm_mon = t.month - 1;
+    tm.tm_mday = t.day;
+    tm.tm_hour = t.hour;
+    tm.tm_min = t.minute;
+    tm.tm_sec = t.second > 59 ? 59 : t.second;
+    tm.tm_isdst = -1;
+    return static_cast<std::int64_t>(std::mktime(&tm));
+}
+
+std::optional<LedgerSample> ledger_sample(const Record& record, std::optional<std::int64_t> after) {
+    const dlms::Push& push = record.push();
+    std::optional<dlms::DateTime> clock = push.notification_time;
+    if (!clock) {
+        if (const dlms::Reading* r = push.find("meter_clock"))
+            if (const auto* t = std::get_if<dlms::DateTime>(&r->raw)) clock = *t;
+    }
+    if (!clock) return std::nullopt;
+    const auto time = meter_clock_utc(*clock, after);
+    if (!time) return std::nullopt;
+    LedgerSample sample;
+    sample.time = *time;
+    for (std::size_t c = 0; c < kChannels; ++c) {
+        sample.power[c] = record.number(kPowerKeys[c]);
+        sample.energy[c] = record.number(kRegisterKeys[c]);
+    }
+    return sample;
+}
+
+LedgerOutput::LedgerOutput(LedgerOutputOptions options, WarnFn warn)
+    : options_(std::move(options)), warn_(warn ? std::move(warn) : stderr_warn()), write_failed_(warn_) {}
+
+LedgerOutput::~LedgerOutput() = default;
+
+void LedgerOutput::start() {
+    try {
+        ledger_ = std::make_unique<Ledger>(LedgerOptions{options_.path});
+    } catch (const LedgerError& e) {
+        warn_(std::string(e.what()) + "; going on without the ledger");
+    }
+}
+
+void LedgerOutput::finish() {
+    if (ledger_) write();
+}
+
+void LedgerOutput::push(const RecordPtr& record) {
+    if (!ledger_) return;
+    try {
+        const std::string& meter = record->serial();
+        const auto sample = ledger_sample(*record, ledger_->last_time(meter));
+        if (!sample) return;
+        const auto taken = ledger_->add(meter, *sample, record->received());
+        const auto when = [&] { return local_iso(Clock::from_time_t(static_cast<std::time_t>(sample->time))); };
+        if (taken == Ledger::Taken::clock_ahead || taken == Ledger::Taken::clock_backwards) {
+            if (clock_warned_.insert(meter).second)
+                warn_("ledger: meter " + meter + "'s clock says " + when() +
+                      (taken == Ledger::Taken::clock_ahead ? ", more than a day ahead of this machine's clock"
+                                                           : ", before what the ledger already counted (a replayed frame, or a clock set back)") +
+                      "; such pushes stay out of the ledger");
+            return;
+        }
+        if (taken == Ledger::Taken::register_reset)
+            warn_("ledger: meter " + meter + "'s registers went down at " + when() +
+                  " (a meter replaced or reset?); the periods since the reading before are estimates");
+        clock_warned_.erase(meter);
+        if (!last_write_ || sample->time - *last_write_ >= options_.write_every.count() || sample->time < *last_write_) {
+            last_write_ = sample->time;
+            write();
+        }
+    } catch (const std::exception& e) {
+        write_failed_(std::string("ledger: push not counted: ") + e.what());
+    }
+}
+
+void LedgerOutput::write() {
+    try {
+        ledger_->flush();
+    } catch (const std::exception& e) {
+        write_failed_(e.what());
+    }
+}
+
+}  // namespace bridge
