@@ -56,6 +56,10 @@ Decoder::~Decoder() = default;
 
 bool Decoder::keys_swapped() const { return impl_->keys.swapped(); }
 
+std::vector<ReplayGuard::Kept> Decoder::kept_counters() const { return impl_->counters.kept(); }
+
+void Decoder::restore_counters(const std::vector<ReplayGuard::Kept>& kept) { impl_->counters.restore(kept); }
+
 ByteView Decoder::system_title() const { return impl_->title; }
 
 namespace {

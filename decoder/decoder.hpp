@@ -9,11 +9,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "decoder/bytes.hpp"
 #include "decoder/keys.hpp"
 #include "decoder/meter_profile.hpp"
 #include "decoder/push.hpp"
+#include "decoder/replay_guard.hpp"
 #include "decoder/result.hpp"
 #include "decoder/stream_framer.hpp"
 
@@ -78,6 +80,9 @@ public:
     void finish(const Handlers& handlers);
 
     const DecodeStats& stats() const { return stats_; }
+    // The replay guard's counters, to keep across a restart, and to restore before decoding.
+    std::vector<ReplayGuard::Kept> kept_counters() const;
+    void restore_counters(const std::vector<ReplayGuard::Kept>& kept);
     // The system title of the push being decoded, for the handlers (a failed push still names its
     // meter when its ciphering header was readable); empty when it carries none.
     ByteView system_title() const;

@@ -32,6 +32,24 @@ ReplayGuard::Outcome ReplayGuard::check(const Title& title, std::uint32_t counte
     return {Verdict::accepted, missed};
 }
 
+std::vector<ReplayGuard::Kept> ReplayGuard::kept() const {
+    std::vector<Kept> out;
+    out.reserve(meters_.size());
+    for (const Meter& m : meters_) out.push_back({m.title, m.last, m.retired});
+    return out;
+}
+
+void ReplayGuard::restore(const std::vector<Kept>& kept) {
+    for (const Kept& k : kept) {
+        if (meters_.size() >= kMaxMeters) break;
+        Meter m;
+        m.title = k.title;
+        m.last = k.last;
+        m.retired = k.retired;
+        meters_.push_back(m);
+    }
+}
+
 ReplayGuard::Outcome ReplayGuard::refuse(Meter& m, std::uint32_t counter) {
     // Continue the run this counter rises from (the closest below it), or start a new one.
     Run* run = nullptr;

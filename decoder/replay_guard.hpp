@@ -40,6 +40,17 @@ public:
     // `check` = false accepts every counter (still counting gaps), for captures replayed at will.
     Outcome check(const Title& title, std::uint32_t counter, bool check = true);
 
+    // What must outlive a restart, so a frame recorded before it is still refused after it: each
+    // meter's last counter and, after a reset, the highest counter of the old epoch.
+    struct Kept {
+        Title title{};
+        std::uint32_t last = 0;
+        std::optional<std::uint32_t> retired;
+    };
+    std::vector<Kept> kept() const;
+    // Before the first check: the counters as kept by a previous run.
+    void restore(const std::vector<Kept>& kept);
+
 private:
     // Refused counters that rise together: a meter that started counting again, or replays.
     struct Run {

@@ -286,6 +286,11 @@ std::vector<Message> discovery_messages(const Derived& push, const Topics& topic
     }
     if (push.power_net)
         out.push_back(reading_message(topics, ctx, *find_sensor("power_net"), "power_net", true));
+    if (push.ledger_totals) {
+        for (const char* key : {"energy_import_today", "energy_export_today", "energy_import_this_month",
+                                "energy_export_this_month", "energy_import_last_quarter_hour", "energy_import_last_hour"})
+            out.push_back(reading_message(topics, ctx, *find_sensor(key), key, true));
+    }
     for (const auto& spec : diagnostic_sensors()) out.push_back(diagnostic_message(topics, ctx, spec));
     return out;
 }

@@ -63,6 +63,7 @@ struct Derived {
     std::string_view serial;
     const KeyedReadings& keyed;
     bool power_net = false;
+    bool ledger_totals = false;  // the state carries the ledger's totals ("energy_import_today", ...)
 };
 std::vector<Message> discovery_messages(const Derived& push, const Topics& topics, std::string_view bridge_version);
 

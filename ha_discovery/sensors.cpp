@@ -51,6 +51,17 @@ constexpr std::array kReadings{
     energy("energy_export_l1", "Energy export L1"),
     energy("energy_export_l2", "Energy export L2"),
     energy("energy_export_l3", "Energy export L3"),
+    // From the ledger, by the meter's clock: totals that start again from 0 each local day and
+    // month, which total_increasing reads as a new cycle (as Home Assistant's utility meter does).
+    energy("energy_import_today", "Energy import today"),
+    energy("energy_export_today", "Energy export today"),
+    energy("energy_import_this_month", "Energy import this month"),
+    energy("energy_export_this_month", "Energy export this month"),
+    // The energy of one past period: no total of anything, so no energy class (which would ask
+    // for a total); a measurement in kWh, for graphs and automations.
+    SensorSpec{"energy_import_last_quarter_hour", "Energy import last quarter-hour", "", "measurement", "kWh", 3, "",
+               "mdi:chart-bar"},
+    SensorSpec{"energy_import_last_hour", "Energy import last hour", "", "measurement", "kWh", 3, "", "mdi:chart-bar"},
     reactive_energy("reactive_energy_import", "Reactive energy import"),
     reactive_energy("reactive_energy_export", "Reactive energy export"),
     reactive_energy("reactive_energy_q1", "Reactive energy Q1"),

@@ -25,6 +25,7 @@ DaemonOptions daemon_options(const Config& config) {
     o.queue_capacity = config.queue.capacity;
     o.push_interval = std::chrono::seconds(config.meter.push_interval);
     o.health_file = config.health.file;
+    if (config.ledger.enabled) o.ledger = ledger_options(config);
     return o;
 }
 
@@ -77,8 +78,8 @@ UdpOptions udp_options(const Config& config) {
     return o;
 }
 
-LedgerOutputOptions ledger_options(const Config& config) {
-    LedgerOutputOptions o;
+LedgerStageOptions ledger_options(const Config& config) {
+    LedgerStageOptions o;
     o.path = config.ledger.path;
     return o;
 }

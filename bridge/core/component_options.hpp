@@ -7,7 +7,7 @@
 #include "bridge/core/daemon.hpp"
 #include "bridge/core/output_list.hpp"
 #include "bridge/core/serial_reader.hpp"
-#include "bridge/ledger/ledger_output.hpp"
+#include "bridge/ledger/ledger_stage.hpp"
 #include "bridge/mqtt/mqtt_output.hpp"
 #include "bridge/mqtt/mqtt_sink.hpp"
 #include "bridge/mqtt/paho_publisher.hpp"
@@ -27,6 +27,6 @@ MqttSinkOptions mqtt_sink_options(const Config& config);
 MqttOutputOptions mqtt_output_options(const OutputContext& context);
 UdpOptions udp_options(const Config& config);
 CsvOptions csv_options(const Config& config);
-LedgerOutputOptions ledger_options(const Config& config);
+LedgerStageOptions ledger_options(const Config& config);
 
 }  // namespace bridge

@@ -84,6 +84,16 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
 
     dlms::Decoder decoder(decoder_options(config));
     EnergyGuard guard(log_to(LogLevel::warning));
+    const std::unique_ptr<LedgerStage> ledger =
+        settings.ledger ? std::make_unique<LedgerStage>(*settings.ledger, log_to(LogLevel::warning)) : nullptr;
+    if (ledger) {
+        // What a previous run kept: a frame recorded before the restart stays refused after it.
+        if (auto kept = ledger->kept()) {
+            decoder.restore_counters(kept->counters);
+            guard.restore(kept->baselines);
+        }
+        ledger->keep([&] { return KeptState{decoder.kept_counters(), guard.baselines()}; });
+    }
     // One limit per kind of error: a line of corrupt frames must not hide a wrong key.
     std::array<std::optional<RateLimitedWarning>, dlms::kErrorCodeCount> decode_log;
 
@@ -134,8 +144,10 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
         // The one copy of the push: the guard filters it, and the record owns it from then on.
         dlms::Push push = decoded;
         guard.filter(push, serial);
-        const RecordPtr record =
-            Record::make(std::move(push), std::move(serial), line_stats(), std::chrono::system_clock::now());
+        const auto now = std::chrono::system_clock::now();
+        // The ledger counts the push before its record is built: the record carries its totals.
+        auto totals = ledger ? ledger->add(push, serial, now) : std::nullopt;
+        const RecordPtr record = Record::make(std::move(push), std::move(serial), line_stats(), now, totals);
         for (auto& output : outputs) output->push(record);
         if (!settings.health_file.empty()) touch(settings.health_file);
     };
@@ -193,6 +205,7 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
                                 std::to_string(st.missed_pushes) + " pushes missed";
     notifier.stopping("stopping: " + summary);
     log_info("stopping: " + summary);
+    if (ledger) ledger->finish();
     for (auto& output : outputs) output->finish();
     return reader.failed ? 1 : 0;
 }

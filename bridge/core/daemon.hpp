@@ -11,12 +11,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "bridge/config/config.hpp"
 #include "bridge/core/output_list.hpp"
 #include "bridge/core/stop_signal.hpp"
+#include "bridge/ledger/ledger_stage.hpp"
 
 namespace bridge {
 
@@ -31,6 +33,7 @@ struct DaemonOptions {
     std::size_t queue_capacity = Config::Queue{}.capacity;                // frames between the threads
     std::chrono::seconds push_interval{Config::Meter{}.push_interval};    // sets the tick's period
     std::string health_file;                                              // touched on each push; empty = off
+    std::optional<LedgerStageOptions> ledger;                             // none: ledger.enabled is false
 };
 
 // Runs until `stop` is set or, with a replay, until the capture is read and published.

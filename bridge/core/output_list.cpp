@@ -2,7 +2,6 @@
 
 #include "bridge/core/component_options.hpp"
 #include "bridge/core/log.hpp"
-#include "bridge/ledger/ledger_output.hpp"
 #include "bridge/mqtt/mqtt_output.hpp"
 #include "bridge/outputs/csv_sink.hpp"
 #include "bridge/outputs/udp_sink.hpp"
@@ -30,9 +29,6 @@ std::vector<OutputMaker> standard_outputs() {
         },
         [](const Config& c, const OutputContext& x) {
             return when<CsvSink>(c.csv.enabled, csv_options(c), x.energy, log_to(LogLevel::warning));
-        },
-        [](const Config& c, const OutputContext&) {
-            return when<LedgerOutput>(c.ledger.enabled, ledger_options(c), log_to(LogLevel::warning));
         },
     };
 }

@@ -7,7 +7,10 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <vector>
+
+#include "bridge/outputs/energy_today.hpp"
 
 namespace bridge {
 namespace {
@@ -78,6 +81,10 @@ struct Ledger::Meter {
     std::array<double, kChannels> anchor_value{};
     std::map<std::int64_t, Period> periods;
     bool dirty = false;
+    // The local day and month of last_time, and the import and export in them of the periods no
+    // longer held in `periods` (read from the file, or added when pruned).
+    std::int64_t day_start = 0, day_end = 0, month_start = 0, month_end = 0, utc_offset = 0;
+    std::array<double, 2> day_stored{}, month_stored{};
 };
 
 Ledger::Ledger(LedgerOptions options) : options_(std::move(options)) {
@@ -103,6 +110,10 @@ Ledger::Ledger(LedgerOptions options) : options_(std::move(options)) {
                   ", power_min REAL, power_max REAL, power_ws REAL NOT NULL DEFAULT 0, covered_s REAL NOT NULL DEFAULT 0, "
                   "start_read INTEGER NOT NULL DEFAULT 0, end_read INTEGER NOT NULL DEFAULT 0, "
                   "PRIMARY KEY (meter, start)) WITHOUT ROWID");
+        db_->exec("CREATE TABLE IF NOT EXISTS replay_counter (title TEXT PRIMARY KEY, last INTEGER NOT NULL, "
+                  "retired INTEGER) WITHOUT ROWID");
+        db_->exec("CREATE TABLE IF NOT EXISTS energy_baseline (meter TEXT NOT NULL, key TEXT NOT NULL, "
+                  "value REAL NOT NULL, PRIMARY KEY (meter, key)) WITHOUT ROWID");
         db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
     } catch (const sqlite::Error& e) {
         throw explain(options_.path, e);
@@ -321,10 +332,80 @@ bool Ledger::dirty() const {
     return std::any_of(meters_.begin(), meters_.end(), [](const auto& e) { return e.second->dirty; });
 }
 
-void Ledger::flush() {
-    if (!dirty()) return;
+namespace {
+
+std::string title_hex(const dlms::ReplayGuard::Title& title) {
+    static constexpr char kDigits[] = "0123456789ABCDEF";
+    std::string out;
+    for (auto b : title) {
+        out += kDigits[b >> 4];
+        out += kDigits[b & 15];
+    }
+    return out;
+}
+
+// A comparable text of each kept row, to write only what changed.
+std::pair<std::vector<std::string>, std::vector<std::string>> kept_rows(const KeptState& kept) {
+    std::pair<std::vector<std::string>, std::vector<std::string>> rows;
+    for (const auto& c : kept.counters)
+        rows.first.push_back(title_hex(c.title) + " " + std::to_string(c.last) + " " +
+                             (c.retired ? std::to_string(*c.retired) : "-"));
+    for (const auto& b : kept.baselines) rows.second.push_back(b.meter + " " + b.key + " " + std::to_string(b.value));
+    return rows;
+}
+
+}  // namespace
+
+KeptState Ledger::kept() {
+    KeptState out;
+    try {
+        auto counters = db_->prepare("SELECT title, last, retired FROM replay_counter");
+        while (counters.step()) {
+            const std::string hex = counters.text(0);
+            dlms::ReplayGuard::Kept k;
+            if (hex.size() != 2 * k.title.size()) continue;
+            for (std::size_t i = 0; i < k.title.size(); ++i)
+                k.title[i] = static_cast<std::uint8_t>(std::stoul(hex.substr(2 * i, 2), nullptr, 16));
+            k.last = static_cast<std::uint32_t>(counters.integer(1));
+            if (auto r = counters.optional_integer(2)) k.retired = static_cast<std::uint32_t>(*r);
+            out.counters.push_back(k);
+        }
+        auto baselines = db_->prepare("SELECT meter, key, value FROM energy_baseline");
+        while (baselines.step()) out.baselines.push_back({baselines.text(0), baselines.text(1), baselines.real(2)});
+    } catch (const sqlite::Error& e) {
+        throw explain(options_.path, e);
+    } catch (const std::logic_error&) {
+        // A title that is not hex: the row is not ours to trust; what was read before it stays.
+    }
+    kept_written_ = kept_rows(out);
+    return out;
+}
+
+void Ledger::flush(const KeptState* kept) {
+    std::optional<std::pair<std::vector<std::string>, std::vector<std::string>>> rows;
+    if (kept) {
+        rows = kept_rows(*kept);
+        if (rows == kept_written_) rows.reset();
+    }
+    if (!dirty() && !rows) return;
     try {
         sqlite::Database::Transaction transaction(*db_);
+        if (rows) {
+            auto counter = db_->prepare("INSERT OR REPLACE INTO replay_counter (title, last, retired) VALUES (?, ?, ?)");
+            for (const auto& c : kept->counters) {
+                counter.bind(1, std::string_view(title_hex(c.title)));
+                counter.bind(2, std::int64_t{c.last});
+                counter.bind(3, c.retired ? std::optional<std::int64_t>(*c.retired) : std::nullopt);
+                counter.run();
+            }
+            auto baseline = db_->prepare("INSERT OR REPLACE INTO energy_baseline (meter, key, value) VALUES (?, ?, ?)");
+            for (const auto& b : kept->baselines) {
+                baseline.bind(1, std::string_view(b.meter));
+                baseline.bind(2, std::string_view(b.key));
+                baseline.bind(3, b.value);
+                baseline.run();
+            }
+        }
         auto update = db_->prepare("UPDATE meter SET last_time = ?, (" + channel_columns("last_power_") + ", " +
                                    channel_columns("anchor_time_") + ", " + channel_columns("anchor_value_") +
                                    ") = (" + placeholders(3 * kChannels) + ") WHERE id = ?");
@@ -370,6 +451,7 @@ void Ledger::flush() {
     } catch (const sqlite::Error& e) {
         throw explain(options_.path, e);
     }
+    if (rows) kept_written_ = std::move(rows);
     for (auto& [serial, m] : meters_) {
         m->dirty = false;
         for (auto& entry : m->periods) entry.second.dirty = false;
@@ -377,21 +459,96 @@ void Ledger::flush() {
     }
 }
 
-// Keeps in memory only the periods a coming reading may still change: from the oldest anchor on,
-// and what has not been written yet.
+std::array<double, 2> Ledger::stored_energy(const Meter& m, std::int64_t from, std::int64_t to) {
+    auto sum = db_->prepare("SELECT TOTAL(energy_import + pending_import), TOTAL(energy_export + pending_export) "
+                            "FROM period WHERE meter = ? AND start >= ? AND start < ?");
+    sum.bind(1, m.id);
+    sum.bind(2, from);
+    sum.bind(3, to);
+    sum.step();
+    return {sum.real(0), sum.real(1)};
+}
+
+// Moves the meter's day and month to those holding `t`, with what the file holds of them before
+// the periods in memory.
+void Ledger::follow_calendar(Meter& m, std::int64_t t) {
+    if (t >= m.day_start && t < m.day_end) return;
+    const auto at = [](const LocalDate& d) { return static_cast<std::int64_t>(Clock::to_time_t(local_midnight(d))); };
+    const std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    localtime_r(&tt, &tm);
+    const LocalDate day{tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+    m.utc_offset = tm.tm_gmtoff;
+    m.day_start = at(day);
+    m.day_end = at({day.year, day.month, day.day + 1});  // mktime carries the 32nd into next month
+    m.month_start = at({day.year, day.month, 1});
+    m.month_end = at({day.year, day.month + 1, 1});
+    const std::int64_t held = m.periods.empty() ? t + 1 : m.periods.begin()->first;
+    try {
+        m.day_stored = stored_energy(m, m.day_start, std::min(held, m.day_end));
+        m.month_stored = stored_energy(m, m.month_start, std::min(held, m.month_end));
+    } catch (const sqlite::Error& e) {
+        throw explain(options_.path, e);
+    }
+}
+
+std::optional<EnergyTotals> Ledger::totals(const std::string& serial) {
+    Meter& m = meter(serial);
+    if (!m.last_time) return std::nullopt;
+    const std::int64_t t = *m.last_time;
+    follow_calendar(m, t);
+    EnergyTotals out;
+    out.import_today = m.day_stored[0];
+    out.export_today = m.day_stored[1];
+    out.import_this_month = m.month_stored[0];
+    out.export_this_month = m.month_stored[1];
+    const std::int64_t quarter = period_of(t) - kPeriodSeconds;
+    // The local hour before the one holding t (zones with whole-hour or half-hour offsets).
+    const std::int64_t hour = t - (((t + m.utc_offset) % 3600) + 3600) % 3600 - 3600;
+    double last_hour = 0;
+    int hour_periods = 0;
+    for (const auto& [start, p] : m.periods) {
+        const double in = p.settled[0] + p.pending[0], out_ = p.settled[1] + p.pending[1];
+        if (start >= m.day_start && start < m.day_end) {
+            out.import_today += in;
+            out.export_today += out_;
+        }
+        if (start >= m.month_start && start < m.month_end) {
+            out.import_this_month += in;
+            out.export_this_month += out_;
+        }
+        if (start == quarter) out.import_last_quarter_hour = in;
+        if (start >= hour && start < hour + 3600) {
+            last_hour += in;
+            ++hour_periods;
+        }
+    }
+    if (hour_periods == 3600 / kPeriodSeconds) out.import_last_hour = last_hour;
+    return out;
+}
+
+// Keeps in memory only the periods a coming reading may still change (from the oldest anchor
+// on), the last two hours for the totals, and what has not been written yet.
 void Ledger::prune(Meter& m) {
     std::optional<std::int64_t> keep_from = m.last_time;
     for (const auto& anchor : m.anchor_time)
         if (anchor && (!keep_from || *anchor < *keep_from)) keep_from = *anchor;
     if (!keep_from) return;
     // A channel that never gets a register keeps its estimates pending: hold them two days at most.
-    const std::int64_t limit = std::max(period_of(*keep_from) - kPeriodSeconds, m.last_time.value_or(0) - 2 * 86400);
+    const std::int64_t limit = std::max(period_of(*keep_from) - 2 * 3600, m.last_time.value_or(0) - 2 * 86400);
     for (auto it = m.periods.begin(); it != m.periods.end() && it->first < limit;) {
         if (it->second.dirty) {
             ++it;
-        } else {
-            it = m.periods.erase(it);
+            continue;
         }
+        // Written already: from now on the day's and month's totals take it as stored.
+        const Period& p = it->second;
+        for (std::size_t c = 0; c < 2; ++c) {
+            const double value = p.settled[c] + p.pending[c];
+            if (it->first >= m.day_start && it->first < m.day_end) m.day_stored[c] += value;
+            if (it->first >= m.month_start && it->first < m.month_end) m.month_stored[c] += value;
+        }
+        it = m.periods.erase(it);
     }
 }
 

@@ -28,6 +28,9 @@
 #include <vector>
 
 #include "bridge/ledger/sqlite.hpp"
+#include "bridge/outputs/energy_guard.hpp"
+#include "bridge/record/energy_totals.hpp"
+#include "decoder/replay_guard.hpp"
 
 namespace bridge {
 
@@ -55,6 +58,13 @@ struct LedgerPeriod {
     double power_ws = 0, covered_s = 0;          // the net power's integral and the seconds it covers
     bool start_read = false, end_read = false, pending = false;
     bool exact() const { return start_read && end_read && !pending; }
+};
+
+// What the daemon keeps across a restart beside the periods: the replay guard's counters (a frame
+// recorded before the restart stays refused after it) and the energy guard's baselines.
+struct KeptState {
+    std::vector<dlms::ReplayGuard::Kept> counters;
+    std::vector<EnergyGuard::Baseline> baselines;
 };
 
 struct LedgerOptions {
@@ -88,10 +98,18 @@ public:
     // clock gone wild.
     Taken add(const std::string& meter, const LedgerSample& sample, std::chrono::system_clock::time_point now);
 
-    // Writes what changed since the last flush in one transaction. Throws LedgerError (a full
-    // disk, say); what was not written stays in memory and goes with the next flush.
-    void flush();
+    // Writes what changed since the last flush in one transaction, with `kept` when given. Throws
+    // LedgerError (a full disk, say); what was not written stays in memory and goes with the next
+    // flush.
+    void flush(const KeptState* kept = nullptr);
+    // The state the last flush kept (empty lists for a new ledger).
+    KeptState kept();
     bool dirty() const;
+
+    // The meter's totals as of its last counted time: today and this month (local days and months
+    // by the meter's clock), the last complete quarter-hour and hour. nullopt for a meter never
+    // counted.
+    std::optional<EnergyTotals> totals(const std::string& meter);
 
     // The meter's last counted time (UTC seconds), for placing an ambiguous local time (the autumn
     // hour that occurs twice) after it.
@@ -108,10 +126,13 @@ private:
     void settle(Meter& m, std::size_t channel, std::int64_t t, double value, Taken& taken);
     void mark_edges(Meter& m, std::int64_t t);
     void prune(Meter& m);
+    void follow_calendar(Meter& m, std::int64_t t);
+    std::array<double, 2> stored_energy(const Meter& m, std::int64_t from, std::int64_t to);
 
     LedgerOptions options_;
     std::unique_ptr<sqlite::Database> db_;
     std::map<std::string, std::unique_ptr<Meter>, std::less<>> meters_;
+    std::optional<std::pair<std::vector<std::string>, std::vector<std::string>>> kept_written_;  // as last written
 };
 
 // Reads stored periods with start in [from, to) (UTC seconds), by meter then start. Opens the

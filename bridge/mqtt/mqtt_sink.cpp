@@ -70,6 +70,7 @@ void MqttSink::push(const RecordPtr& record) {
         bool new_reading = false;
         if (!meter.last || !same_keys(meter.last->keyed(), record->keyed()))
             for (const auto& [key, reading] : record->keyed()) new_reading |= meter.reading_ids.insert(key).second;
+        if (record->totals() && !meter.totals_announced) new_reading = meter.totals_announced = true;
         // Kept, not copied: the same record the other outputs saw.
         meter.last = record;
         if (first || new_reading) add_discovery(out, meter);
@@ -208,7 +209,7 @@ void MqttSink::republish_all() {
 void MqttSink::add_discovery(Outbox& out, const Meter& meter) const {
     if (!options_.discovery) return;  // mqtt.discovery: false, for brokers without Home Assistant
     auto messages = meter.last ? ha::discovery_messages({meter.last->push(), meter.last->serial(), meter.last->keyed(),
-                                                         meter.last->has_power_net()},
+                                                         meter.last->has_power_net(), meter.last->totals().has_value()},
                                                         options_.topics, options_.bridge_version)
                                : ha::discovery_messages(meter.named, options_.topics, options_.bridge_version);
     for (auto& message : messages) out.push_back({std::move(message.topic), std::move(message.payload), message.retain});

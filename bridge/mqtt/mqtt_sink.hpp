@@ -89,6 +89,7 @@ private:
         Clock::time_point last_received{};
         Clock::time_point last_diagnostics{};
         std::set<std::string, std::less<>> reading_ids;
+        bool totals_announced = false;  // the ledger's entities are in its discovery
         bool decoded = false;   // a push of this meter has decoded
         bool online = false;
         dlms::ErrorCode last_error{};

@@ -42,4 +42,15 @@ int EnergyGuard::filter(dlms::Push& push, const std::string& meter) {
     return removed;
 }
 
+std::vector<EnergyGuard::Baseline> EnergyGuard::baselines() const {
+    std::vector<Baseline> out;
+    for (const auto& [meter, totals] : totals_)
+        for (const auto& [key, total] : totals) out.push_back({meter, key, total.baseline});
+    return out;
+}
+
+void EnergyGuard::restore(const std::vector<Baseline>& baselines) {
+    for (const auto& b : baselines) totals_[b.meter][b.key].baseline = b.value;
+}
+
 }  // namespace bridge

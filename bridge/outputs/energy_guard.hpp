@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bridge/outputs/output_log.hpp"
 #include "decoder/push.hpp"
@@ -27,6 +28,15 @@ public:
     int filter(dlms::Push& push) { return filter(push, push.meter_serial()); }
     // The same, for a push whose meter serial (Push::meter_serial()) is known already.
     int filter(dlms::Push& push, const std::string& meter);
+
+    // The baselines, to keep across a restart (a register that reads low just after one is still
+    // caught), and to restore before the first push.
+    struct Baseline {
+        std::string meter, key;
+        double value = 0;
+    };
+    std::vector<Baseline> baselines() const;
+    void restore(const std::vector<Baseline>& baselines);
 
 private:
     struct Total {

@@ -1,23 +1,45 @@
 #include "bridge/record/record.hpp"
 
+#include <cmath>
 
 #include "ha_discovery/state.hpp"
 
 namespace bridge {
+namespace {
 
-Record::Record(dlms::Push push, std::string serial, const dlms::DecodeStats& stats, Clock::time_point received)
-    : push_(std::move(push)), stats_(stats), received_(received), serial_(std::move(serial)) {
+// The ledger's totals in the state, in kWh to the Wh like the registers.
+void add_totals(nlohmann::json& state, const std::optional<EnergyTotals>& totals) {
+    if (!totals) return;
+    const auto kwh = [](double wh) { return std::round(wh) / 1000.0; };
+    state["energy_import_today"] = kwh(totals->import_today);
+    state["energy_export_today"] = kwh(totals->export_today);
+    state["energy_import_this_month"] = kwh(totals->import_this_month);
+    state["energy_export_this_month"] = kwh(totals->export_this_month);
+    const auto optional = [&](const char* key, const std::optional<double>& wh) {
+        if (wh) state[key] = kwh(*wh);
+        else state[key] = nullptr;
+    };
+    optional("energy_import_last_quarter_hour", totals->import_last_quarter_hour);
+    optional("energy_import_last_hour", totals->import_last_hour);
+}
+
+}  // namespace
+
+Record::Record(dlms::Push push, std::string serial, const dlms::DecodeStats& stats, Clock::time_point received,
+               std::optional<EnergyTotals> totals)
+    : push_(std::move(push)), stats_(stats), received_(received), serial_(std::move(serial)), totals_(totals) {
     // Keyed after the move: the pointers point into this record's own push.
     keyed_ = ha::keyed_readings(push_);
     units_.reserve(keyed_.size());
     for (const auto& entry : keyed_) units_.push_back(ha::display_unit(*entry.second));
     // Each value scaled once, straight into the state object.
     state_ = ha::state_json(push_, keyed_, ha::reading_values(keyed_, ha::NoOffset::local), ha::NoOffset::local);
+    add_totals(state_, totals_);
 }
 
 std::shared_ptr<const Record> Record::make(dlms::Push push, std::string serial, const dlms::DecodeStats& stats,
-                                           Clock::time_point received) {
-    return std::make_shared<const Record>(std::move(push), std::move(serial), stats, received);
+                                           Clock::time_point received, std::optional<EnergyTotals> totals) {
+    return std::make_shared<const Record>(std::move(push), std::move(serial), stats, received, totals);
 }
 
 std::shared_ptr<const Record> Record::make(dlms::Push push, const dlms::DecodeStats& stats, Clock::time_point received) {
@@ -39,7 +61,10 @@ const nlohmann::json& Record::value_as_sent(std::size_t i) const { return values
 
 const nlohmann::json& Record::state_as_sent() const {
     std::call_once(sent_state_once_,
-                   [this] { state_as_sent_ = ha::state_json(push_, keyed_, values_as_sent(), ha::NoOffset::none); });
+                   [this] {
+                       state_as_sent_ = ha::state_json(push_, keyed_, values_as_sent(), ha::NoOffset::none);
+                       add_totals(state_as_sent_, totals_);
+                   });
     return state_as_sent_;
 }
 

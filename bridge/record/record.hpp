@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bridge/record/energy_totals.hpp"
 #include "decoder/decoder.hpp"
 #include "decoder/push.hpp"
 
@@ -33,9 +34,12 @@ public:
 
     // Takes the push (already filtered by the energy guard) by value: moved in, never copied.
     // `serial`: the push's Push::meter_serial(), when the caller derived it already.
-    Record(dlms::Push push, std::string serial, const dlms::DecodeStats& stats, Clock::time_point received);
+    // `totals`: what the ledger counted up to this push, when the ledger is on.
+    Record(dlms::Push push, std::string serial, const dlms::DecodeStats& stats, Clock::time_point received,
+           std::optional<EnergyTotals> totals = std::nullopt);
     static std::shared_ptr<const Record> make(dlms::Push push, std::string serial, const dlms::DecodeStats& stats,
-                                              Clock::time_point received);
+                                              Clock::time_point received,
+                                              std::optional<EnergyTotals> totals = std::nullopt);
     static std::shared_ptr<const Record> make(dlms::Push push, const dlms::DecodeStats& stats,
                                               Clock::time_point received);
     Record(const Record&) = delete;
@@ -55,9 +59,10 @@ public:
     std::optional<double> number(std::string_view key) const;
     // Whether the state carries "power_net" (import minus export power).
     bool has_power_net() const { return state_.contains("power_net"); }
+    const std::optional<EnergyTotals>& totals() const { return totals_; }
 
     // The state object: every keyed reading in its display unit, "power_net", "list_id",
-    // "frame_counter", "meter_time". state(): a time without a UTC offset gets this machine's
+    // "frame_counter", "meter_time", and the ledger's totals in kWh ("energy_import_today", ...). state(): a time without a UTC offset gets this machine's
     // (Home Assistant needs one); state_as_sent(): the meter's clock as sent.
     const nlohmann::json& state() const { return state_; }
     const nlohmann::json& state_as_sent() const;
@@ -69,6 +74,7 @@ private:
     dlms::DecodeStats stats_;
     Clock::time_point received_;
     std::string serial_;
+    std::optional<EnergyTotals> totals_;
     Keyed keyed_;
     std::vector<std::string_view> units_;
     nlohmann::json state_;  // every output with Home Assistant's needs renders it

@@ -22,6 +22,8 @@
 
 #include "decoder/bytes.hpp"
 #include "simulator/kamstrup_meter.hpp"
+#include "test/support/mosquitto_fixture.hpp"
+#include "test/support/mqtt_probe.hpp"
 #include "test/support/process.hpp"
 #include "test/support/temp_dir.hpp"
 
@@ -88,9 +90,13 @@ public:
     testsupport::TempDir dir{"dlms2mqtt-ledger-"};
     std::filesystem::path db = dir / "ledger.sqlite";
 
+    std::optional<int> broker_port;  // MQTT on this loopback port, else off
+
     std::map<std::string, std::string> env() const {
         return {{"TZ", kZone},
-                {"DLMS2MQTT_MQTT_ENABLED", "false"},
+                {"DLMS2MQTT_MQTT_ENABLED", broker_port ? "true" : "false"},
+                {"DLMS2MQTT_MQTT_HOST", "127.0.0.1"},
+                {"DLMS2MQTT_MQTT_PORT", std::to_string(broker_port.value_or(1883))},
                 {"DLMS2MQTT_LEDGER_PATH", db.string()},
                 {"DLMS2MQTT_CSV_ENABLED", "true"},
                 {"DLMS2MQTT_CSV_DIRECTORY", (dir / "csv").string()},
@@ -237,6 +243,10 @@ TEST_CASE("ledger: a restart in the middle of an hour changes nothing, and frame
     // After the restart the capture starts 90 minutes early: an hourly list already counted, sent
     // again, and frames from before the restart replayed.
     const std::string log = restarted.replay(c, middle - 90, SIZE_MAX);
+    // The replay guard's counters were kept across the restart: the old frames are refused. (A
+    // run of rising old counters reads as a meter that started counting again after a few: those
+    // the ledger keeps out by their time.)
+    CHECK(log.find("push not decoded: replayed") != std::string::npos);
     CHECK(log.find("before what the ledger already counted") != std::string::npos);
     check_hours_exact(restarted, c);
     CHECK(restarted.rows("hour") == whole.rows("hour"));
@@ -327,7 +337,7 @@ TEST_CASE("ledger: kill -9 at random points of its writes leaves a sound databas
     }
 }
 
-TEST_CASE("ledger: a meter clock gone wild is kept out with one warning, the periods untouched") {
+TEST_CASE("ledger: an hourly list sent again and a meter clock gone wild are kept out, the periods untouched") {
     const std::int64_t start = local(2026, 2, 2, 0);
     const Capture c = simulate(start, start + 3 * 3600);
     std::vector<sim::Bytes> frames;
@@ -337,14 +347,15 @@ TEST_CASE("ledger: a meter clock gone wild is kept out with one warning, the per
     sim::KamstrupMeter wild(o, sim::KamstrupMeter::demo_encryption_key(), sim::KamstrupMeter::demo_authentication_key());
     for (std::size_t i = 0; i < c.frames.size(); ++i) {
         frames.push_back(c.frames[i].second);
-        if (i == 70) {  // years ahead, then back before the start
-            frames.push_back(wild.next_frame(sim::local_date_time(start + 5L * 365 * 86400)));
-            frames.push_back(wild.next_frame(sim::local_date_time(start - 86400)));
-        }
+        // The hourly list at 01:00 once more (new counter, other register values): not counted.
+        if (i == 60) frames.push_back(wild.next_frame(sim::local_date_time(c.frames[i].first)));
+        if (i == 70) frames.push_back(wild.next_frame(sim::local_date_time(start + 5L * 365 * 86400)));  // years ahead
+        if (i == 100) frames.push_back(wild.next_frame(sim::local_date_time(start - 86400)));  // back before the start
     }
     Ledger ledger;
     const std::string log = ledger.replay(frames);
     CHECK(log.find("more than a day ahead of this machine's clock") != std::string::npos);
+    CHECK(log.find("before what the ledger already counted") != std::string::npos);
     check_hours_exact(ledger, c);
     CHECK(ledger.rows("hour").size() == 4);
 }
@@ -390,4 +401,48 @@ TEST_CASE("ledger command: a wrong option is named with its fix, a missing ledge
     testsupport::Process none(std::move(missing));
     CHECK(none.wait_for(30s) == 1);
     CHECK(none.stderr_text().find("no ledger at " + ledger.db.string()) != std::string::npos);
+}
+
+TEST_CASE("ledger in Home Assistant: today's and this month's energy by the meter's clock, entities the Energy dashboard takes") {
+    test_mqtt::Mosquitto broker;
+    test_mqtt::MqttProbe probe(broker.port());
+    Ledger ledger;
+    ledger.broker_port = broker.port();
+    // From 22:00 to 02:30: the day changes at midnight, so "today" starts again from 0.
+    const Capture c = simulate(local(2026, 9, 30, 22), local(2026, 10, 1, 2, 30));
+    ledger.replay(c);
+    const std::string state_topic = "dlms2mqtt/12345678/state";
+    REQUIRE(probe.wait_for([&](const test_mqtt::MqttProbe::Messages& all) {
+        std::size_t n = 0;
+        for (const auto& m : all) n += m.topic == state_topic;
+        return n >= c.frames.size();
+    }, 30s));
+    std::vector<json> states;
+    for (const auto& m : probe.on_topic(state_topic)) states.push_back(json::parse(m.payload));
+    REQUIRE(states.size() == c.frames.size());
+    const json& last = states.back();
+
+    // Today (1 October from midnight to 02:30) and this month, as the ledger's rows have them.
+    double today = 0;
+    for (const auto& [start, row] : ledger.rows("15min"))
+        if (start.rfind("2026-10-01", 0) == 0) today += wh(row);
+    CHECK(std::round(last["energy_import_today"].get<double>() * 1000.0) == today);
+    CHECK(last["energy_import_this_month"] == last["energy_import_today"]);
+    CHECK(last["energy_export_today"] == 0.0);
+    // The last complete hour (01:00-02:00) was read at both edges: the register difference.
+    CHECK(std::round(last["energy_import_last_hour"].get<double>() * 1000.0) ==
+          c.registers.at(local(2026, 10, 1, 2)) - c.registers.at(local(2026, 10, 1, 1)));
+    CHECK(last["energy_import_last_quarter_hour"].get<double>() > 0);
+    // Just before midnight "today" was September's last day, larger than just after it.
+    const std::size_t midnight = static_cast<std::size_t>((local(2026, 10, 1, 0) - local(2026, 9, 30, 22)) / kStep);
+    CHECK(states[midnight - 1]["energy_import_today"].get<double>() > states[midnight + 1]["energy_import_today"].get<double>());
+    CHECK(states[midnight - 1]["energy_import_this_month"].get<double>() > 0);
+
+    const auto config = probe.wait_for_topic("homeassistant/sensor/dlms2mqtt_12345678/energy_import_today/config");
+    REQUIRE(config.has_value());
+    const json discovery = json::parse(config->payload);
+    CHECK(discovery["device_class"] == "energy");
+    CHECK(discovery["state_class"] == "total_increasing");
+    CHECK(discovery["unit_of_measurement"] == "kWh");
+    CHECK(probe.wait_for_topic("homeassistant/sensor/dlms2mqtt_12345678/energy_export_this_month/config").has_value());
 }

@@ -1,6 +1,7 @@
-// The ledger as an output: each accepted push, dated by the meter's clock, goes into the ledger;
-// what changed is written at most once a minute of the meter's clock (so a replayed capture
-// writes as the live meter would have) and when the daemon stops.
+// The ledger in the push path: each accepted push, dated by the meter's clock, is counted before
+// its record is built, and the record carries the meter's totals (today, this month, the last
+// quarter-hour and hour) to every output. What changed is written at most once a minute of the
+// meter's clock (so a replayed capture writes as the live meter would have) and at a clean stop.
 //
 // A ledger file that cannot be used is one clear error at start, and the daemon goes on without
 // the ledger; a failed write (a full disk) is logged, rate-limited, and retried a minute later
@@ -9,19 +10,20 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
 
 #include "bridge/ledger/ledger.hpp"
-#include "bridge/outputs/output.hpp"
+#include "bridge/record/energy_totals.hpp"
 #include "bridge/outputs/output_log.hpp"
 #include "decoder/push.hpp"
 
 namespace bridge {
 
-struct LedgerOutputOptions {
+struct LedgerStageOptions {
     std::string path = "/var/lib/dlms2mqtt/ledger.sqlite";
     std::chrono::seconds write_every{60};
 };
@@ -35,26 +37,37 @@ std::optional<std::int64_t> meter_clock_utc(const dlms::DateTime& t, std::option
 
 // What a push tells the ledger: the meter's clock (the notification's date-time, else the meter's
 // clock reading), its registers and its powers in wire units. nullopt without a clock.
-std::optional<LedgerSample> ledger_sample(const Record& record, std::optional<std::int64_t> after);
+std::optional<LedgerSample> ledger_sample(const dlms::Push& push, std::optional<std::int64_t> after);
 
-class LedgerOutput final : public Output {
+class LedgerStage {
 public:
-    LedgerOutput(LedgerOutputOptions options, WarnFn warn);
-    ~LedgerOutput() override;
+    // Opens the ledger; a file that cannot be used is one warning naming it and the fix, and the
+    // stage stays closed (add() returns nothing): the daemon goes on without the ledger.
+    LedgerStage(LedgerStageOptions options, WarnFn warn);
+    ~LedgerStage();
+    LedgerStage(const LedgerStage&) = delete;
+    LedgerStage& operator=(const LedgerStage&) = delete;
 
-    void start() override;
-    void finish() override;
-    void push(const RecordPtr& record) override;
+    // Counts an accepted push (after the energy guard); the meter's totals for its record.
+    std::optional<EnergyTotals> add(const dlms::Push& push, const std::string& serial,
+                                    std::chrono::system_clock::time_point received);
+    // Writes what is not written yet (at a clean stop).
+    void finish();
 
+    // The state a previous run kept (nothing when the ledger is closed), and where each write
+    // gets the state to keep: the daemon's replay guard and energy guard.
+    std::optional<KeptState> kept();
+    void keep(std::function<KeptState()> source) { keep_ = std::move(source); }
     bool open() const { return ledger_ != nullptr; }
 
 private:
     void write();
 
-    LedgerOutputOptions options_;
+    LedgerStageOptions options_;
     WarnFn warn_;
     RateLimitedWarning write_failed_;
     std::unique_ptr<Ledger> ledger_;
+    std::function<KeptState()> keep_;
     std::optional<std::int64_t> last_write_;  // the meter time of the last write
     std::set<std::string> clock_warned_;  // meters whose wild clock was logged, until it is sane again
 };

@@ -1,4 +1,4 @@
-#include "bridge/ledger/ledger_output.hpp"
+#include "bridge/ledger/ledger_stage.hpp"
 
 #include <ctime>
 
@@ -62,8 +62,7 @@ std::optional<std::int64_t> meter_clock_utc(const dlms::DateTime& t, std::option
     return static_cast<std::int64_t>(std::mktime(&tm));
 }
 
-std::optional<LedgerSample> ledger_sample(const Record& record, std::optional<std::int64_t> after) {
-    const dlms::Push& push = record.push();
+std::optional<LedgerSample> ledger_sample(const dlms::Push& push, std::optional<std::int64_t> after) {
     std::optional<dlms::DateTime> clock = push.notification_time;
     if (!clock) {
         if (const dlms::Reading* r = push.find("meter_clock"))
@@ -75,18 +74,14 @@ std::optional<LedgerSample> ledger_sample(const Record& record, std::optional<st
     LedgerSample sample;
     sample.time = *time;
     for (std::size_t c = 0; c < kChannels; ++c) {
-        sample.power[c] = record.number(kPowerKeys[c]);
-        sample.energy[c] = record.number(kRegisterKeys[c]);
+        if (const dlms::Reading* r = push.find(kPowerKeys[c])) sample.power[c] = r->value();
+        if (const dlms::Reading* r = push.find(kRegisterKeys[c])) sample.energy[c] = r->value();
     }
     return sample;
 }
 
-LedgerOutput::LedgerOutput(LedgerOutputOptions options, WarnFn warn)
-    : options_(std::move(options)), warn_(warn ? std::move(warn) : stderr_warn()), write_failed_(warn_) {}
-
-LedgerOutput::~LedgerOutput() = default;
-
-void LedgerOutput::start() {
+LedgerStage::LedgerStage(LedgerStageOptions options, WarnFn warn)
+    : options_(std::move(options)), warn_(warn ? std::move(warn) : stderr_warn()), write_failed_(warn_) {
     try {
         ledger_ = std::make_unique<Ledger>(LedgerOptions{options_.path});
     } catch (const LedgerError& e) {
@@ -94,17 +89,19 @@ void LedgerOutput::start() {
     }
 }
 
-void LedgerOutput::finish() {
+LedgerStage::~LedgerStage() = default;
+
+void LedgerStage::finish() {
     if (ledger_) write();
 }
 
-void LedgerOutput::push(const RecordPtr& record) {
-    if (!ledger_) return;
+std::optional<EnergyTotals> LedgerStage::add(const dlms::Push& push, const std::string& meter,
+                                             std::chrono::system_clock::time_point received) {
+    if (!ledger_) return std::nullopt;
     try {
-        const std::string& meter = record->serial();
-        const auto sample = ledger_sample(*record, ledger_->last_time(meter));
-        if (!sample) return;
-        const auto taken = ledger_->add(meter, *sample, record->received());
+        const auto sample = ledger_sample(push, ledger_->last_time(meter));
+        if (!sample) return ledger_->totals(meter);
+        const auto taken = ledger_->add(meter, *sample, received);
         const auto when = [&] { return local_iso(Clock::from_time_t(static_cast<std::time_t>(sample->time))); };
         if (taken == Ledger::Taken::clock_ahead || taken == Ledger::Taken::clock_backwards) {
             if (clock_warned_.insert(meter).second)
@@ -112,7 +109,7 @@ void LedgerOutput::push(const RecordPtr& record) {
                       (taken == Ledger::Taken::clock_ahead ? ", more than a day ahead of this machine's clock"
                                                            : ", before what the ledger already counted (a replayed frame, or a clock set back)") +
                       "; such pushes stay out of the ledger");
-            return;
+            return ledger_->totals(meter);
         }
         if (taken == Ledger::Taken::register_reset)
             warn_("ledger: meter " + meter + "'s registers went down at " + when() +
@@ -122,14 +119,31 @@ void LedgerOutput::push(const RecordPtr& record) {
             last_write_ = sample->time;
             write();
         }
+        return ledger_->totals(meter);
     } catch (const std::exception& e) {
         write_failed_(std::string("ledger: push not counted: ") + e.what());
+        return std::nullopt;
     }
 }
 
-void LedgerOutput::write() {
+std::optional<KeptState> LedgerStage::kept() {
+    if (!ledger_) return std::nullopt;
     try {
-        ledger_->flush();
+        return ledger_->kept();
+    } catch (const std::exception& e) {
+        warn_(std::string(e.what()) + "; the replay guard and energy guard start afresh");
+        return std::nullopt;
+    }
+}
+
+void LedgerStage::write() {
+    try {
+        if (keep_) {
+            const KeptState state = keep_();
+            ledger_->flush(&state);
+        } else {
+            ledger_->flush();
+        }
     } catch (const std::exception& e) {
         write_failed_(e.what());
     }
