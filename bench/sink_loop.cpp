@@ -1,15 +1,16 @@
 // The daemon's per-push work after decoding, for counting instructions with callgrind
 // (instructions.sh sink): as the worker does it, the push copied once and filtered by the energy
-// guard, its record built, then the MQTT sink turning the record into its state and diagnostics
-// messages, handed to a publisher that only counts them (Paho's own cost is not ours to count).
-// Pushes are decoded before the measured function runs.
+// guard, counted by the ledger when one is given, its record built, then the MQTT sink turning the
+// record into its state and diagnostics messages, handed to a publisher that only counts them
+// (Paho's own cost is not ours to count). Pushes are decoded before the measured function runs.
 //
-//   sink_loop N     exits 0 when all N pushes were published
+//   sink_loop N [LEDGER_FILE]     exits 0 when all N pushes were published
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "bridge/ledger/ledger_stage.hpp"
 #include "bridge/mqtt/mqtt_sink.hpp"
 #include "bridge/outputs/energy_guard.hpp"
 #include "decoder/decoder.hpp"
@@ -29,7 +30,8 @@ public:
 };
 }  // namespace
 
-extern "C" __attribute__((noinline)) void dlms2mqtt_publish_pushes(bridge::EnergyGuard& guard, bridge::MqttSink& sink,
+extern "C" __attribute__((noinline)) void dlms2mqtt_publish_pushes(bridge::EnergyGuard& guard, bridge::LedgerStage* ledger,
+                                                                   bridge::MqttSink& sink,
                                                                    const std::vector<dlms::Push>& pushes,
                                                                    const dlms::DecodeStats& stats) {
     auto when = std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000));
@@ -37,7 +39,8 @@ extern "C" __attribute__((noinline)) void dlms2mqtt_publish_pushes(bridge::Energ
         std::string serial = decoded.meter_serial();
         dlms::Push push = decoded;
         guard.filter(push, serial);
-        sink.push(bridge::Record::make(std::move(push), std::move(serial), stats, when));
+        auto totals = ledger ? ledger->add(push, serial, when) : std::nullopt;
+        sink.push(bridge::Record::make(std::move(push), std::move(serial), stats, when, totals));
         when += std::chrono::seconds(10);
     }
 }
@@ -63,7 +66,17 @@ int main(int argc, char** argv) {
     sink_options.bridge_version = "bench";
     bridge::MqttSink sink(publisher, sink_options);
     bridge::EnergyGuard guard([](std::string_view) {});
-    dlms2mqtt_publish_pushes(guard, sink, pushes, decoder.stats());
+    std::unique_ptr<bridge::LedgerStage> ledger;
+    if (argc > 2) {
+        bridge::LedgerStageOptions ledger_options;
+        ledger_options.path = argv[2];
+        ledger = std::make_unique<bridge::LedgerStage>(ledger_options, [](std::string_view line) {
+            std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+        });
+        if (!ledger->open()) return 1;
+    }
+    dlms2mqtt_publish_pushes(guard, ledger.get(), sink, pushes, decoder.stats());
+    if (ledger) ledger->finish();
 
     std::printf("pushes: %zu of %ld, messages: %zu, payload bytes: %zu\n", pushes.size(), n, publisher.messages,
                 publisher.bytes);

@@ -155,6 +155,18 @@ std::string Push::meter_serial() const {
     return "";
 }
 
+std::tm wall_clock_tm(const DateTime& t) {
+    std::tm tm{};
+    tm.tm_year = t.year - 1900;
+    tm.tm_mon = t.month - 1;
+    tm.tm_mday = t.day;
+    tm.tm_hour = t.hour;
+    tm.tm_min = t.minute;
+    tm.tm_sec = t.second > 59 ? 0 : t.second;
+    tm.tm_isdst = -1;
+    return tm;
+}
+
 const Reading* Push::find(std::string_view key) const {
     for (const auto& r : readings)
         if (r.key == key) return &r;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,10 @@ struct DateTime {
     std::string iso8601() const;
     friend bool operator==(const DateTime&, const DateTime&) = default;
 };
+
+// The wall-clock fields of `t` as a std::tm (tm_isdst -1: for mktime to decide); a second the
+// meter left unspecified (0xFF) is 0.
+std::tm wall_clock_tm(const DateTime& t);
 
 struct OctetString {
     Bytes bytes;

@@ -46,6 +46,7 @@ public:
         Title title{};
         std::uint32_t last = 0;
         std::optional<std::uint32_t> retired;
+        friend bool operator==(const Kept&, const Kept&) = default;
     };
     std::vector<Kept> kept() const;
     // Before the first check: the counters as kept by a previous run.

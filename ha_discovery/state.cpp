@@ -25,14 +25,7 @@ json number_value(const dlms::Reading& r) {
 // The offset of this machine's local time from UTC, in minutes, at that local wall-clock time.
 // tm_isdst = -1 lets mktime decide whether summer time applies.
 long local_offset_minutes(const dlms::DateTime& t) {
-    std::tm tm{};
-    tm.tm_year = t.year - 1900;
-    tm.tm_mon = t.month - 1;
-    tm.tm_mday = t.day;
-    tm.tm_hour = t.hour;
-    tm.tm_min = t.minute;
-    tm.tm_sec = t.second > 59 ? 0 : t.second;
-    tm.tm_isdst = -1;
+    std::tm tm = dlms::wall_clock_tm(t);
     if (std::mktime(&tm) == static_cast<std::time_t>(-1)) return 0;
     return tm.tm_gmtoff / 60;
 }

@@ -62,11 +62,41 @@ LedgerError explain(const std::string& path, const sqlite::Error& e) {
 
 }  // namespace
 
-struct Ledger::Period {
+namespace {
+
+// A period as its row holds it.
+struct StoredPeriod {
     std::array<double, kChannels> settled{}, pending{};
     std::optional<double> power_min, power_max;
     double power_ws = 0, covered_s = 0;  // integral of the net power, and the seconds it covers
     bool start_read = false, end_read = false;
+};
+
+// The row's columns after (meter, start), in the order read_period() and the upsert use them.
+std::string period_columns() {
+    return channel_columns("energy_") + ", " + channel_columns("pending_") +
+           ", power_min, power_max, power_ws, covered_s, start_read, end_read";
+}
+
+StoredPeriod read_period(const sqlite::Statement& row, int at) {
+    StoredPeriod p;
+    for (std::size_t c = 0; c < kChannels; ++c) {
+        p.settled[c] = row.real(at + static_cast<int>(c));
+        p.pending[c] = row.real(at + static_cast<int>(kChannels + c));
+    }
+    const int k = at + static_cast<int>(2 * kChannels);
+    p.power_min = row.optional_real(k);
+    p.power_max = row.optional_real(k + 1);
+    p.power_ws = row.real(k + 2);
+    p.covered_s = row.real(k + 3);
+    p.start_read = row.integer(k + 4) != 0;
+    p.end_read = row.integer(k + 5) != 0;
+    return p;
+}
+
+}  // namespace
+
+struct Ledger::Period : StoredPeriod {
     bool dirty = false;
     bool has_pending() const {
         return std::any_of(pending.begin(), pending.end(), [](double p) { return p != 0; });
@@ -152,23 +182,11 @@ Ledger::Meter& Ledger::meter(const std::string& serial) {
         for (const auto& anchor : m->anchor_time)
             if (anchor && (!from || *anchor < *from)) from = *anchor;
         if (from) {
-            auto load = db_->prepare("SELECT start, " + channel_columns("energy_") + ", " + channel_columns("pending_") +
-                                     ", power_min, power_max, power_ws, covered_s, start_read, end_read FROM period "
-                                     "WHERE meter = ? AND start >= ?");
+            auto load = db_->prepare("SELECT start, " + period_columns() + " FROM period WHERE meter = ? AND start >= ?");
             load.bind(1, m->id).bind(2, period_of(*from) - kPeriodSeconds);
             while (load.step()) {
                 Period& p = m->periods[load.integer(0)];
-                for (std::size_t c = 0; c < kChannels; ++c) {
-                    p.settled[c] = load.real(static_cast<int>(1 + c));
-                    p.pending[c] = load.real(static_cast<int>(1 + kChannels + c));
-                }
-                constexpr int k = 1 + 2 * kChannels;
-                p.power_min = load.optional_real(k);
-                p.power_max = load.optional_real(k + 1);
-                p.power_ws = load.real(k + 2);
-                p.covered_s = load.real(k + 3);
-                p.start_read = load.integer(k + 4) != 0;
-                p.end_read = load.integer(k + 5) != 0;
+                static_cast<StoredPeriod&>(p) = read_period(load, 1);
             }
         }
     } catch (const sqlite::Error& e) {
@@ -344,17 +362,39 @@ std::string title_hex(const dlms::ReplayGuard::Title& title) {
     return out;
 }
 
-// A comparable text of each kept row, to write only what changed.
-std::pair<std::vector<std::string>, std::vector<std::string>> kept_rows(const KeptState& kept) {
-    std::pair<std::vector<std::string>, std::vector<std::string>> rows;
-    for (const auto& c : kept.counters)
-        rows.first.push_back(title_hex(c.title) + " " + std::to_string(c.last) + " " +
-                             (c.retired ? std::to_string(*c.retired) : "-"));
-    for (const auto& b : kept.baselines) rows.second.push_back(b.meter + " " + b.key + " " + std::to_string(b.value));
-    return rows;
+}  // namespace
+
+struct Ledger::Statements {
+    explicit Statements(sqlite::Database& db);
+    sqlite::Statement counter, baseline, update, upsert;
+};
+
+namespace {
+
+std::string period_upsert_sql() {
+    const std::string columns = "meter, start, " + period_columns();
+    std::string assignments;
+    for (std::size_t c = 0; c < kChannels; ++c) {
+        for (const char* prefix : {"energy_", "pending_"}) {
+            const std::string name = prefix + std::string(kChannelNames[c]);
+            assignments += name + " = excluded." + name + ", ";
+        }
+    }
+    assignments += "power_min = excluded.power_min, power_max = excluded.power_max, power_ws = excluded.power_ws, "
+                   "covered_s = excluded.covered_s, start_read = excluded.start_read, end_read = excluded.end_read";
+    return "INSERT INTO period (" + columns + ") VALUES (" + placeholders(8 + 2 * kChannels) +
+           ") ON CONFLICT (meter, start) DO UPDATE SET " + assignments;
 }
 
 }  // namespace
+
+Ledger::Statements::Statements(sqlite::Database& db)
+    : counter(db.prepare("INSERT OR REPLACE INTO replay_counter (title, last, retired) VALUES (?, ?, ?)")),
+      baseline(db.prepare("INSERT OR REPLACE INTO energy_baseline (meter, key, value) VALUES (?, ?, ?)")),
+      update(db.prepare("UPDATE meter SET last_time = ?, (" + channel_columns("last_power_") + ", " +
+                        channel_columns("anchor_time_") + ", " + channel_columns("anchor_value_") + ") = (" +
+                        placeholders(3 * kChannels) + ") WHERE id = ?")),
+      upsert(db.prepare(period_upsert_sql())) {}
 
 KeptState Ledger::kept() {
     KeptState out;
@@ -377,28 +417,27 @@ KeptState Ledger::kept() {
     } catch (const std::logic_error&) {
         // A title that is not hex: the row is not ours to trust; what was read before it stays.
     }
-    kept_written_ = kept_rows(out);
+    kept_written_ = out;
     return out;
 }
 
 void Ledger::flush(const KeptState* kept) {
-    std::optional<std::pair<std::vector<std::string>, std::vector<std::string>>> rows;
-    if (kept) {
-        rows = kept_rows(*kept);
-        if (rows == kept_written_) rows.reset();
-    }
-    if (!dirty() && !rows) return;
+    const bool write_kept = kept && kept_written_ != *kept;
+    if (!dirty() && !write_kept) return;
     try {
+        if (!statements_) statements_ = std::make_unique<Statements>(*db_);
+        auto& counter = statements_->counter;
+        auto& baseline = statements_->baseline;
+        auto& update = statements_->update;
+        auto& upsert = statements_->upsert;
         sqlite::Database::Transaction transaction(*db_);
-        if (rows) {
-            auto counter = db_->prepare("INSERT OR REPLACE INTO replay_counter (title, last, retired) VALUES (?, ?, ?)");
+        if (write_kept) {
             for (const auto& c : kept->counters) {
                 counter.bind(1, std::string_view(title_hex(c.title)));
                 counter.bind(2, std::int64_t{c.last});
                 counter.bind(3, c.retired ? std::optional<std::int64_t>(*c.retired) : std::nullopt);
                 counter.run();
             }
-            auto baseline = db_->prepare("INSERT OR REPLACE INTO energy_baseline (meter, key, value) VALUES (?, ?, ?)");
             for (const auto& b : kept->baselines) {
                 baseline.bind(1, std::string_view(b.meter));
                 baseline.bind(2, std::string_view(b.key));
@@ -406,22 +445,6 @@ void Ledger::flush(const KeptState* kept) {
                 baseline.run();
             }
         }
-        auto update = db_->prepare("UPDATE meter SET last_time = ?, (" + channel_columns("last_power_") + ", " +
-                                   channel_columns("anchor_time_") + ", " + channel_columns("anchor_value_") +
-                                   ") = (" + placeholders(3 * kChannels) + ") WHERE id = ?");
-        const std::string columns = "meter, start, " + channel_columns("energy_") + ", " + channel_columns("pending_") +
-                                    ", power_min, power_max, power_ws, covered_s, start_read, end_read";
-        std::string assignments;
-        for (std::size_t c = 0; c < kChannels; ++c) {
-            for (const char* prefix : {"energy_", "pending_"}) {
-                const std::string name = prefix + std::string(kChannelNames[c]);
-                assignments += name + " = excluded." + name + ", ";
-            }
-        }
-        assignments += "power_min = excluded.power_min, power_max = excluded.power_max, power_ws = excluded.power_ws, "
-                       "covered_s = excluded.covered_s, start_read = excluded.start_read, end_read = excluded.end_read";
-        auto upsert = db_->prepare("INSERT INTO period (" + columns + ") VALUES (" + placeholders(8 + 2 * kChannels) +
-                                   ") ON CONFLICT (meter, start) DO UPDATE SET " + assignments);
         for (auto& [serial, m] : meters_) {
             if (!m->dirty) continue;
             int i = 1;
@@ -451,7 +474,7 @@ void Ledger::flush(const KeptState* kept) {
     } catch (const sqlite::Error& e) {
         throw explain(options_.path, e);
     }
-    if (rows) kept_written_ = std::move(rows);
+    if (write_kept) kept_written_ = *kept;
     for (auto& [serial, m] : meters_) {
         m->dirty = false;
         for (auto& entry : m->periods) entry.second.dirty = false;
@@ -559,28 +582,25 @@ std::vector<LedgerPeriod> read_periods(const std::string& path, std::int64_t fro
     std::vector<LedgerPeriod> out;
     try {
         sqlite::Database db(path, sqlite::Database::Mode::read_only);
-        auto query = db.prepare("SELECT meter.serial, start, " + channel_columns("energy_") + ", " +
-                                channel_columns("pending_") +
-                                ", power_min, power_max, power_ws, covered_s, start_read, end_read "
-                                "FROM period JOIN meter ON meter.id = period.meter "
+        auto query = db.prepare("SELECT meter.serial, start, " + period_columns() +
+                                " FROM period JOIN meter ON meter.id = period.meter "
                                 "WHERE start >= ? AND start < ? ORDER BY meter.serial, start");
         query.bind(1, from).bind(2, to);
         while (query.step()) {
+            const StoredPeriod stored = read_period(query, 2);
             LedgerPeriod p;
             p.meter = query.text(0);
             p.start = query.integer(1);
             for (std::size_t c = 0; c < kChannels; ++c) {
-                const double pending = query.real(static_cast<int>(2 + kChannels + c));
-                p.energy[c] = query.real(static_cast<int>(2 + c)) + pending;
-                p.pending |= pending != 0;
+                p.energy[c] = stored.settled[c] + stored.pending[c];
+                p.pending |= stored.pending[c] != 0;
             }
-            constexpr int k = 2 + 2 * kChannels;
-            p.power_min = query.optional_real(k);
-            p.power_max = query.optional_real(k + 1);
-            p.power_ws = query.real(k + 2);
-            p.covered_s = query.real(k + 3);
-            p.start_read = query.integer(k + 4) != 0;
-            p.end_read = query.integer(k + 5) != 0;
+            p.power_min = stored.power_min;
+            p.power_max = stored.power_max;
+            p.power_ws = stored.power_ws;
+            p.covered_s = stored.covered_s;
+            p.start_read = stored.start_read;
+            p.end_read = stored.end_read;
             out.push_back(std::move(p));
         }
     } catch (const sqlite::Error& e) {

@@ -65,6 +65,7 @@ struct LedgerPeriod {
 struct KeptState {
     std::vector<dlms::ReplayGuard::Kept> counters;
     std::vector<EnergyGuard::Baseline> baselines;
+    friend bool operator==(const KeptState&, const KeptState&) = default;
 };
 
 struct LedgerOptions {
@@ -131,8 +132,11 @@ private:
 
     LedgerOptions options_;
     std::unique_ptr<sqlite::Database> db_;
+    // A flush's statements, prepared once: parsing SQL costs more than running it.
+    struct Statements;
+    std::unique_ptr<Statements> statements_;
     std::map<std::string, std::unique_ptr<Meter>, std::less<>> meters_;
-    std::optional<std::pair<std::vector<std::string>, std::vector<std::string>>> kept_written_;  // as last written
+    std::optional<KeptState> kept_written_;  // as last written, to write only a change
 };
 
 // Reads stored periods with start in [from, to) (UTC seconds), by meter then start. Opens the

@@ -1,6 +1,7 @@
 #include "bridge/ledger/ledger_stage.hpp"
 
 #include <ctime>
+#include <vector>
 
 #include "bridge/outputs/energy_today.hpp"
 
@@ -14,13 +15,7 @@ constexpr std::array<const char*, kChannels> kRegisterKeys = {"energy_import", "
 
 // `t`'s wall time read as UTC: the local time's seconds, before any zone is applied.
 std::int64_t wall_seconds(const dlms::DateTime& t) {
-    std::tm tm{};
-    tm.tm_year = t.year - 1900;
-    tm.tm_mon = t.month - 1;
-    tm.tm_mday = t.day;
-    tm.tm_hour = t.hour;
-    tm.tm_min = t.minute;
-    tm.tm_sec = t.second > 59 ? 59 : t.second;
+    std::tm tm = dlms::wall_clock_tm(t);
     return static_cast<std::int64_t>(timegm(&tm));
 }
 
@@ -33,9 +28,14 @@ std::optional<std::int64_t> meter_clock_utc(const dlms::DateTime& t, std::option
     const std::int64_t wall = wall_seconds(t);
     // COSEM's deviation is UTC minus local time, in minutes.
     if (t.has_offset()) return wall + std::int64_t{t.deviation} * 60;
+    // A day either side of the last time placed had one offset: any wall time in it has only
+    // that one. (Pushes come every few seconds; this spares the zone lookups for nearly all.)
+    thread_local std::int64_t steady_from = 1, steady_to = 0, steady_offset = 0;
+    if (wall >= steady_from && wall <= steady_to) return wall - steady_offset;
     // Each UTC instant whose local wall time is `wall`: one, two in the autumn hour, none in the
     // spring gap. The offsets in force a day either side are the only candidates.
     std::optional<std::int64_t> first, first_after;
+    std::vector<long> offsets;
     for (const std::int64_t probe : {wall - 86400, wall + 86400}) {
         const std::time_t p = static_cast<std::time_t>(probe);
         std::tm tm{};
@@ -47,18 +47,19 @@ std::optional<std::int64_t> meter_clock_utc(const dlms::DateTime& t, std::option
         if (candidate + check.tm_gmtoff != wall) continue;  // not this wall time in that offset
         if (!first || candidate < *first) first = candidate;
         if ((!after || candidate >= *after) && (!first_after || candidate < *first_after)) first_after = candidate;
+        offsets.push_back(tm.tm_gmtoff);
+    }
+    if (offsets.size() == 2 && offsets[0] == offsets[1] && first) {
+        // Both candidates were the same instant: no change of offset from a day before to a day
+        // after, so the half of that span around `wall` is safe to reuse.
+        steady_from = wall - 43200;
+        steady_to = wall + 43200;
+        steady_offset = offsets[0];
     }
     if (first_after) return first_after;
     if (first) return first;
     // In the spring gap (02:30 that never happened): as mktime moves it forward.
-    std::tm tm{};
-    tm.tm_year = t.year - 1900;
-    tm.tm_mon = t.month - 1;
-    tm.tm_mday = t.day;
-    tm.tm_hour = t.hour;
-    tm.tm_min = t.minute;
-    tm.tm_sec = t.second > 59 ? 59 : t.second;
-    tm.tm_isdst = -1;
+    std::tm tm = dlms::wall_clock_tm(t);
     return static_cast<std::int64_t>(std::mktime(&tm));
 }
 
@@ -73,9 +74,13 @@ std::optional<LedgerSample> ledger_sample(const dlms::Push& push, std::optional<
     if (!time) return std::nullopt;
     LedgerSample sample;
     sample.time = *time;
-    for (std::size_t c = 0; c < kChannels; ++c) {
-        if (const dlms::Reading* r = push.find(kPowerKeys[c])) sample.power[c] = r->value();
-        if (const dlms::Reading* r = push.find(kRegisterKeys[c])) sample.energy[c] = r->value();
+    // One pass over the readings; the first reading of a key counts, as in the record.
+    for (const dlms::Reading& r : push.readings) {
+        if (!r.key.starts_with("power_") && !r.key.starts_with("energy_") && !r.key.starts_with("reactive_")) continue;
+        for (std::size_t c = 0; c < kChannels; ++c) {
+            if (!sample.power[c] && r.key == kPowerKeys[c]) sample.power[c] = r.value();
+            if (!sample.energy[c] && r.key == kRegisterKeys[c]) sample.energy[c] = r.value();
+        }
     }
     return sample;
 }

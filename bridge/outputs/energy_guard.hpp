@@ -34,6 +34,7 @@ public:
     struct Baseline {
         std::string meter, key;
         double value = 0;
+        friend bool operator==(const Baseline&, const Baseline&) = default;
     };
     std::vector<Baseline> baselines() const;
     void restore(const std::vector<Baseline>& baselines);
