@@ -1,12 +1,14 @@
 #include "bridge/ledger/ledger.hpp"
 
 #include <sqlite3.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <ctime>
 #include <vector>
 
@@ -39,9 +41,18 @@ std::string placeholders(std::size_t n) {
     return out;
 }
 
+// Whether the file system holding `path` has no room left (SQLite reports a full disk met while
+// growing its shared-memory index as an I/O error).
+bool no_room(const std::string& path) {
+    struct statvfs fs {};
+    const std::string folder = std::filesystem::path(path).parent_path().string();
+    return ::statvfs(folder.empty() ? "." : folder.c_str(), &fs) == 0 && fs.f_bavail == 0;
+}
+
 // The one-line error for a ledger file SQLite refused, with the fix.
 LedgerError explain(const std::string& path, const sqlite::Error& e) {
-    switch (e.code()) {
+    const int code = e.code() == SQLITE_IOERR && no_room(path) ? SQLITE_FULL : e.code();
+    switch (code) {
         case SQLITE_NOTADB:
             return LedgerError("ledger " + path + " is not a SQLite database; move it aside (a new ledger is then made) or set ledger.path to another file");
         case SQLITE_CORRUPT:
@@ -52,7 +63,7 @@ LedgerError explain(const std::string& path, const sqlite::Error& e) {
         case SQLITE_CANTOPEN:
             return LedgerError("ledger " + path + " cannot be opened (" + e.what() + "); create its folder writable by the daemon's user, or set ledger.path");
         case SQLITE_FULL:
-            return LedgerError("ledger " + path + ": the disk is full; free some space (the periods are kept in memory and written when it can)");
+            return LedgerError("ledger " + path + ": the disk is full; free some space");
         case SQLITE_IOERR:
             return LedgerError("ledger " + path + ": input/output error (" + e.what() + "); check the disk or SD card");
         default:

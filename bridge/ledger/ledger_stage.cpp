@@ -150,7 +150,7 @@ void LedgerStage::write() {
             ledger_->flush();
         }
     } catch (const std::exception& e) {
-        write_failed_(e.what());
+        write_failed_(std::string(e.what()) + " (what is not written yet stays in memory and is written once it can be)");
     }
 }
 

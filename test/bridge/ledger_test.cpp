@@ -22,6 +22,7 @@
 
 #include "decoder/bytes.hpp"
 #include "simulator/kamstrup_meter.hpp"
+#include "test/bridge/outputs_test_util.hpp"
 #include "test/support/mosquitto_fixture.hpp"
 #include "test/support/mqtt_probe.hpp"
 #include "test/support/process.hpp"
@@ -445,4 +446,43 @@ TEST_CASE("ledger in Home Assistant: today's and this month's energy by the mete
     CHECK(discovery["state_class"] == "total_increasing");
     CHECK(discovery["unit_of_measurement"] == "kWh");
     CHECK(probe.wait_for_topic("homeassistant/sensor/dlms2mqtt_12345678/energy_export_this_month/config").has_value());
+}
+
+TEST_CASE("ledger: a full disk is logged once, the other outputs go on, and the ledger catches up when space returns") {
+    Ledger ledger;
+    const auto small = ledger.dir / "small";
+    std::filesystem::create_directory(small);
+    // Room for the file and its write-ahead log (up to about 1 MB between checkpoints).
+    outputs_test::SmallTmpfs tmpfs(small.string(), "size=3m");
+    if (!tmpfs.mounted()) {
+        MESSAGE("skipped: cannot mount a 3 MiB tmpfs here (" << tmpfs.error() << ")");
+        return;
+    }
+    ledger.db = small / "ledger.sqlite";
+    const std::int64_t start = local(2026, 7, 1, 0);
+    const Capture c = simulate(start, start + 6 * 3600);
+    ledger.replay(c, 0, 61);  // the first hour, both its edges read
+    const std::string filler = outputs_test::fill_disk(small.string());
+    REQUIRE(!filler.empty());
+    const std::string full = ledger.replay(c, 61, 241);
+    std::size_t said = 0;
+    for (auto at = full.find("the disk is full"); at != std::string::npos; at = full.find("the disk is full", at + 1)) ++said;
+    INFO("daemon log with the disk full:\n" << full);
+    CHECK(said == 1);  // a write a minute failed, one line said so
+    std::size_t rows = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(ledger.dir / "csv")) {
+        std::ifstream in(entry.path());
+        for (std::string line; std::getline(in, line);) rows += line.rfind("20", 0) == 0 || std::isdigit(line[0]);
+    }
+    CHECK(rows >= 241);  // every push of both runs has its CSV row
+
+    REQUIRE(::unlink(filler.c_str()) == 0);
+    const std::string after = ledger.replay(c, 241, SIZE_MAX);
+    INFO("daemon log after:\n" << after);
+    const auto hours = ledger.rows("hour");
+    INFO("hours:\n" << ledger.read("hour", "csv"));
+    CHECK(hours.at(iso(start))["exact"] == true);
+    // The hours the disk was full for are estimates, but nothing is lost or counted twice.
+    CHECK(total_wh(hours) == c.registers.rbegin()->second - c.registers.begin()->second);
+    CHECK(hours.at(iso(start + 5 * 3600))["exact"] == true);
 }
