@@ -109,7 +109,7 @@ case_supervisor_broker() {
         DLMS2MQTT_MQTT_BASE_TOPIC=dlms2mqtt DLMS2MQTT_MQTT_DISCOVERY_PREFIX=homeassistant \
         DLMS2MQTT_UDP_ENABLED=false DLMS2MQTT_UDP_ADDRESS=255.255.255.255 DLMS2MQTT_UDP_PORT=3434 \
         DLMS2MQTT_UDP_FORMAT=json DLMS2MQTT_CSV_ENABLED=true DLMS2MQTT_CSV_INTERVAL=push \
-        DLMS2MQTT_CSV_DIRECTORY=/share/dlms2mqtt DLMS2MQTT_LOG_LEVEL=info
+        DLMS2MQTT_CSV_DIRECTORY=/share/dlms2mqtt DLMS2MQTT_LEDGER_PATH=/data/ledger.sqlite DLMS2MQTT_LOG_LEVEL=info
     [ "$(cat "$work/requests")" = "GET /services/mqtt auth=ok" ] || fail "expected one authorised GET /services/mqtt"
     grep -qF "broker core-mosquitto:1883 from the Supervisor" "$work/err" || fail "no start-up line naming the broker"
 }
@@ -128,7 +128,7 @@ case_options_broker() {
         DLMS2MQTT_MQTT_BASE_TOPIC=home/meter DLMS2MQTT_MQTT_DISCOVERY_PREFIX=homeassistant \
         DLMS2MQTT_UDP_ENABLED=true DLMS2MQTT_UDP_ADDRESS=255.255.255.255 DLMS2MQTT_UDP_PORT=3434 \
         DLMS2MQTT_UDP_FORMAT=legacy DLMS2MQTT_CSV_ENABLED=false DLMS2MQTT_CSV_INTERVAL=push \
-        DLMS2MQTT_LOG_LEVEL=debug
+        DLMS2MQTT_LEDGER_PATH=/data/ledger.sqlite DLMS2MQTT_LOG_LEVEL=debug
     [ ! -s "$work/requests" ] || fail "the Supervisor was asked although mqtt_host is set"
 }
 
