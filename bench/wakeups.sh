@@ -27,7 +27,7 @@ time.sleep(float(sys.argv[2]))
 track $!
 for _ in $(seq 50); do [ -e "$work/ttyMeter" ] && break; sleep 0.1; done
 
-env $(daemon_env "$port") DLMS2MQTT_SERIAL_PORT="$work/ttyMeter" "$BIN" run --config "$(empty_config "$work")" \
+env $(daemon_env "$port") DLMS2MQTT_SERIAL_PORT="$work/ttyMeter" DLMS2MQTT_LEDGER_PATH="$work/ledger.sqlite" "$BIN" run --config "$(empty_config "$work")" \
   >"$work/daemon.log" 2>&1 &
 pid=$!
 track "$pid"

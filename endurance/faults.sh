@@ -60,7 +60,7 @@ start_daemon() {
   local dir="$1" port="$2"
   shift 2
   env $(daemon_env "$port") DLMS2MQTT_SERIAL_PORT="$dir/ttyMeter" DLMS2MQTT_METER_PUSH_INTERVAL=1 \
-    DLMS2MQTT_MQTT_CLIENT_ID="dlms2mqtt-fault-$(basename "$dir")" "$@" \
+    DLMS2MQTT_MQTT_CLIENT_ID="dlms2mqtt-fault-$(basename "$dir")" DLMS2MQTT_LEDGER_PATH="$dir/ledger.sqlite" "$@" \
     "$BIN" run --config "$(empty_config "$dir")" >>"$dir/daemon.log" 2>&1 &
   DAEMON_PID=$!
   track "$DAEMON_PID"
@@ -240,7 +240,7 @@ scenario_c() {
 kill_round() {  # kill_round DIR ROUND: one daemon writing rows as fast as it can, killed at random
   local dir="$1" ms=$((300 + RANDOM % 1700)) tail_bytes f
   "$BIN" simulate --out - --fast --interval 10 2>/dev/null |
-    env DLMS2MQTT_MQTT_ENABLED=false DLMS2MQTT_CSV_ENABLED=true DLMS2MQTT_CSV_DIRECTORY="$dir/csv" \
+    env DLMS2MQTT_MQTT_ENABLED=false DLMS2MQTT_LEDGER_ENABLED=false DLMS2MQTT_CSV_ENABLED=true DLMS2MQTT_CSV_DIRECTORY="$dir/csv" \
       DLMS2MQTT_METER_ENCRYPTION_KEY="$DEMO_EK" DLMS2MQTT_METER_AUTHENTICATION_KEY="$DEMO_AK" \
       "$BIN" run --config "$dir/empty.yaml" --replay - --fast >>"$dir/daemon.log" 2>&1 &
   local pid=$!
@@ -266,7 +266,7 @@ scenario_d() {
   torn=0
   for r in $(seq "$rounds"); do kill_round "$dir" "$r"; done
   # A restart on the same folder: the sink checks (and would repair) every daily file.
-  env DLMS2MQTT_MQTT_ENABLED=false DLMS2MQTT_CSV_ENABLED=true DLMS2MQTT_CSV_DIRECTORY="$dir/csv" \
+  env DLMS2MQTT_MQTT_ENABLED=false DLMS2MQTT_LEDGER_ENABLED=false DLMS2MQTT_CSV_ENABLED=true DLMS2MQTT_CSV_DIRECTORY="$dir/csv" \
     DLMS2MQTT_METER_ENCRYPTION_KEY="$DEMO_EK" DLMS2MQTT_METER_AUTHENTICATION_KEY="$DEMO_AK" \
     "$BIN" run --config "$dir/empty.yaml" --replay /dev/null --fast >>"$dir/daemon.log" 2>&1
   rows=$(csv_rows "$dir/csv")
@@ -298,7 +298,7 @@ scenario_e() {
   t0=$(now)
   timeout $((n * 10 / speed + 120)) faketime -m -f "@$start x$speed" env $(daemon_env "$port") \
     DLMS2MQTT_MQTT_CLIENT_ID=dlms2mqtt-fault-e DLMS2MQTT_METER_PUSH_INTERVAL=10 \
-    DLMS2MQTT_CSV_ENABLED=true DLMS2MQTT_CSV_DIRECTORY="$dir/csv" \
+    DLMS2MQTT_CSV_ENABLED=true DLMS2MQTT_CSV_DIRECTORY="$dir/csv" DLMS2MQTT_LEDGER_PATH="$dir/ledger.sqlite" \
     "$BIN" run --config "$(empty_config "$dir")" --replay "$dir/capture.bin" >>"$dir/daemon.log" 2>&1
   local rc=$?
   unset TZ

@@ -188,6 +188,7 @@ testsupport::ProcessOptions daemon_options(const Options& o, const testsupport::
               {"DLMS2MQTT_MQTT_HOST", "127.0.0.1"},
               {"DLMS2MQTT_MQTT_PORT", std::to_string(port)},
               {"DLMS2MQTT_MQTT_CLIENT_ID", "dlms2mqtt-latency"},
+              {"DLMS2MQTT_LEDGER_PATH", (dir.path() / "ledger.sqlite").string()},
               {"DLMS2MQTT_METER_ENCRYPTION_KEY", "D3400000000000000000000000000064"},  // the simulator's demo keys
               {"DLMS2MQTT_METER_AUTHENTICATION_KEY", "D3400000000000000000000000000065"}};
     po.stdout_file = po.stderr_file = dir / "daemon.log";

@@ -65,7 +65,7 @@ start=$(date +%s.%N)
 # replay, and a pipe filled meanwhile would arrive as one burst (counted in the wall time).
 { sleep 1; exec /usr/bin/time -f '%U %S' -o "$work/sim.time" "$BIN" simulate --out - --count "$n" --fast; } | "${pacer[@]}" |
   /usr/bin/time -v -o "$work/daemon.time" \
-    env $(daemon_env "$port") DLMS2MQTT_MQTT_CLIENT_ID=dlms2mqtt-soak \
+    env $(daemon_env "$port") DLMS2MQTT_MQTT_CLIENT_ID=dlms2mqtt-soak DLMS2MQTT_LEDGER_PATH="$work/ledger.sqlite" \
     "$BIN" run --config "$config" --replay - --fast 2>"$work/daemon.log" &
 time_pid=$!
 track "$time_pid"

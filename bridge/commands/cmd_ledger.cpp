@@ -8,7 +8,7 @@
 #include "bridge/commands/commands.hpp"
 #include "bridge/config/config.hpp"
 #include "bridge/ledger/ledger_query.hpp"
-#include "bridge/outputs/energy_today.hpp"
+#include "bridge/outputs/local_time.hpp"
 
 namespace bridge {
 namespace {

@@ -75,7 +75,7 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
     // Outputs first: a bad output setting is a start-up error, before any byte is read.
     std::vector<std::unique_ptr<Output>> outputs;
     try {
-        outputs = make_outputs(makers, config, {replay, &stop, std::make_shared<EnergyToday>()});
+        outputs = make_outputs(makers, config, {replay, &stop});
     } catch (const std::exception& e) {
         log_error(e.what());
         return 1;

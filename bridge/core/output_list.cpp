@@ -24,11 +24,11 @@ std::vector<OutputMaker> standard_outputs() {
         [](const Config& c, const OutputContext& x) {
             return when<MqttOutput>(c.mqtt.enabled, paho_options(c), mqtt_sink_options(c), mqtt_output_options(x));
         },
-        [](const Config& c, const OutputContext& x) {
-            return when<UdpSink>(c.udp.enabled, udp_options(c), x.energy, log_to(LogLevel::warning));
+        [](const Config& c, const OutputContext&) {
+            return when<UdpSink>(c.udp.enabled, udp_options(c), log_to(LogLevel::warning));
         },
-        [](const Config& c, const OutputContext& x) {
-            return when<CsvSink>(c.csv.enabled, csv_options(c), x.energy, log_to(LogLevel::warning));
+        [](const Config& c, const OutputContext&) {
+            return when<CsvSink>(c.csv.enabled, csv_options(c), log_to(LogLevel::warning));
         },
     };
 }

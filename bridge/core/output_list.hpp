@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "bridge/config/config.hpp"
-#include "bridge/outputs/energy_today.hpp"
 #include "bridge/outputs/output.hpp"
 
 namespace bridge {
@@ -18,7 +17,6 @@ namespace bridge {
 struct OutputContext {
     bool replay = false;                          // a capture is replayed, not a meter read
     const std::atomic<bool>* stop = nullptr;      // set when the daemon is asked to stop
-    std::shared_ptr<EnergyToday> energy;          // one "energy today" for every output that shows it
 };
 
 using OutputMaker = std::function<std::unique_ptr<Output>(const Config&, const OutputContext&)>;

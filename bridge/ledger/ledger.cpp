@@ -12,7 +12,7 @@
 #include <ctime>
 #include <vector>
 
-#include "bridge/outputs/energy_today.hpp"
+#include "bridge/outputs/local_time.hpp"
 
 namespace bridge {
 namespace {

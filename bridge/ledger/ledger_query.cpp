@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/outputs/energy_today.hpp"
+#include "bridge/outputs/local_time.hpp"
 
 namespace bridge {
 namespace {

@@ -22,7 +22,6 @@ namespace bridge {
 namespace {
 
 constexpr std::string_view kTime = "time";
-constexpr std::string_view kImport = "energy_import_kWh";
 constexpr std::string_view kToday = "energy_today_kWh";
 
 // "°C" → "degC": headers stay ASCII for spreadsheet programs that guess the encoding.
@@ -85,13 +84,6 @@ std::vector<std::string> split_csv(std::string_view line) {
     return fields;
 }
 
-std::optional<double> parse_double(std::string_view s) {
-    double v = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-    return v;
-}
-
 // To the mWh: hides the noise of subtracting two doubles.
 std::string format_kwh(double wh) { return shortest(std::round(wh * 1000.0) / 1e6); }
 
@@ -113,9 +105,8 @@ std::int64_t minute_of(Clock::time_point t) {
 
 }  // namespace
 
-CsvSink::CsvSink(CsvOptions options, std::shared_ptr<EnergyToday> energy, WarnFn warn)
+CsvSink::CsvSink(CsvOptions options, WarnFn warn)
     : options_(std::move(options)),
-      energy_(energy ? std::move(energy) : std::make_shared<EnergyToday>()),
       warn_(std::move(warn)) {
     namespace fs = std::filesystem;
     if (options_.directory.empty())
@@ -173,13 +164,8 @@ void CsvSink::push(const RecordPtr& shared) {
         const bool skip = options_.interval == CsvOptions::Interval::minute && file.last_minute == minute;
         if (!skip && file.fd < 0) open(file, meter, day, record);
 
-        // After open(): a baseline recovered from the file must be in place before "today".
-        std::optional<double> today;
-        if (auto wh = record.number("energy_import")) today = energy_->update(meter, *wh, record.received());
-        else today = energy_->today(meter, record.received());
-
         if (skip || file.fd < 0) return;
-        if (append(file, row(file, record, today))) {
+        if (append(file, row(file, record))) {
             ++rows_;
             file.last_minute = minute;
         }
@@ -224,7 +210,6 @@ bool CsvSink::open(File& file, const std::string& meter, LocalDate day, const Re
     const ssize_t n = ::pread(fd, head.data(), head.size(), 0);
     head.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
     file.columns = split_csv(head.substr(0, head.find('\n')));
-    recover_baseline(fd, file, meter);  // also when another sink saw the meter first: the lower wins
     return true;
 }
 
@@ -303,38 +288,10 @@ bool CsvSink::repair_tail(int fd, const std::string& path) {
     return true;
 }
 
-void CsvSink::recover_baseline(int fd, const File& file, const std::string& meter) {
-    std::size_t import_col = file.columns.size(), today_col = file.columns.size();
-    for (std::size_t i = 0; i < file.columns.size(); ++i) {
-        if (file.columns[i] == kImport) import_col = i;
-        if (file.columns[i] == kToday) today_col = i;
-    }
-    if (import_col == file.columns.size() || today_col == file.columns.size()) return;
-    // From the descriptor that was checked, not by name again: the name may be a link by now.
-    std::string text;
-    char buf[8192];
-    bool header = true;
-    for (off_t at = 0;;) {
-        const ssize_t n = ::pread(fd, buf, sizeof buf, at);
-        if (n <= 0) return;
-        at += n;
-        text.append(buf, static_cast<std::size_t>(n));
-        std::size_t start = 0;
-        for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
-            if (std::exchange(header, false)) continue;
-            const auto fields = split_csv(std::string_view(text).substr(start, nl - start));
-            if (fields.size() <= std::max(import_col, today_col)) continue;
-            const auto import_kwh = parse_double(fields[import_col]);
-            const auto today_kwh = parse_double(fields[today_col]);
-            if (!import_kwh || !today_kwh) continue;
-            energy_->restore(meter, file.day, std::round((*import_kwh - *today_kwh) * 1e6) / 1000.0);
-            return;
-        }
-        text.erase(0, start);
-    }
-}
-
-std::string CsvSink::row(const File& file, const Record& record, std::optional<double> today_wh) const {
+std::string CsvSink::row(const File& file, const Record& record) const {
+    // "Energy today" is the ledger's, by the meter's clock; without the ledger the column is empty.
+    std::optional<double> today_wh;
+    if (record.totals()) today_wh = record.totals()->import_today;
     std::map<std::string, std::string, std::less<>> values;
     for (std::size_t i = 0; i < record.keyed().size(); ++i)
         values.emplace(column_name(record.keyed()[i].first, record.unit(i)), csv_field(record.value_as_sent(i)));

@@ -5,7 +5,8 @@
 //
 // Columns: `time` (local ISO time of the push, with its UTC offset), then the readings of the
 // file's first push in push order (named key_unit, energy in kWh as on MQTT), then energy_today
-// (import since local midnight). A later push with other readings fills the existing columns and
+// (import since local midnight by the meter's clock, from the ledger; empty when the ledger is
+// off). A later push with other readings fills the existing columns and
 // leaves the others blank: the header never changes within a file.
 //
 // Durability, chosen for an SD card: each row is one write(2) on an O_APPEND descriptor, so a
@@ -13,9 +14,6 @@
 // most once per `sync_interval` (10 s: once per Kamstrup push, a power cut loses at most the rows
 // of the last seconds) and when a file is closed. A torn last line (power cut mid-write) is cut
 // back to the last complete line when the file is opened, and logged.
-//
-// The "energy today" baseline survives a restart: opening today's file recovers it from the first
-// row that has both energy_import and energy_today.
 //
 // The folder may be writable by others: a file name that is a symbolic link (or a FIFO, or
 // anything but a regular file) is never opened, neither to repair nor to append; it is named in
@@ -36,7 +34,7 @@
 
 #include "bridge/config/choices.hpp"
 #include "bridge/config/config.hpp"
-#include "bridge/outputs/energy_today.hpp"
+#include "bridge/outputs/local_time.hpp"
 #include "bridge/outputs/output_log.hpp"
 #include "bridge/outputs/output.hpp"
 
@@ -62,7 +60,7 @@ public:
     // (regular files only: links and the like are listed in one warning and left alone).
     // Throws std::runtime_error with a one-line message naming the setting when the directory
     // cannot be created or is not a directory (a startup error).
-    explicit CsvSink(CsvOptions options, std::shared_ptr<EnergyToday> energy = nullptr, WarnFn warn = {});
+    explicit CsvSink(CsvOptions options, WarnFn warn = {});
     ~CsvSink() override;
     CsvSink(const CsvSink&) = delete;
     CsvSink& operator=(const CsvSink&) = delete;
@@ -91,13 +89,11 @@ private:
     void sync(File& file);
     void close(File& file);
     bool repair_tail(int fd, const std::string& path);
-    void recover_baseline(int fd, const File& file, const std::string& meter);
-    std::string row(const File& file, const Record& record, std::optional<double> today_wh) const;
+    std::string row(const File& file, const Record& record) const;
     void fail(const std::string& what, const std::string& path, int err);
     void fail(const std::string& what, const std::string& path, const std::string& reason);
 
     CsvOptions options_;
-    std::shared_ptr<EnergyToday> energy_;
     RateLimitedWarning warn_;
     std::map<std::string, File, std::less<>> files_;  // by meter serial
     std::atomic<std::uint64_t> rows_{0};

@@ -19,10 +19,7 @@ std::string integer(double v) { return std::to_string(std::llround(v)); }
 
 }  // namespace
 
-UdpSink::UdpSink(UdpOptions options, std::shared_ptr<EnergyToday> energy, WarnFn warn)
-    : options_(std::move(options)),
-      energy_(energy ? std::move(energy) : std::make_shared<EnergyToday>()),
-      warn_(std::move(warn)) {
+UdpSink::UdpSink(UdpOptions options, WarnFn warn) : options_(std::move(options)), warn_(std::move(warn)) {
     target_.sin_family = AF_INET;
     target_.sin_port = htons(options_.port);
     if (inet_pton(AF_INET, options_.address.c_str(), &target_.sin_addr) != 1)
@@ -82,25 +79,20 @@ std::string UdpSink::legacy_payload(const Record& record) {
     const auto when = record.received();
 
     double register_wh = 0;
-    double import_today_wh = 0;
     if (auto reg = record.number("energy_import")) {
         register_wh = *reg;
         last_register_[meter] = *reg;
-        import_today_wh = energy_->update(meter, *reg, when);
-    } else {
-        if (auto it = last_register_.find(meter); it != last_register_.end()) register_wh = it->second;
-        import_today_wh = energy_->today(meter, when).value_or(0);
+    } else if (auto it = last_register_.find(meter); it != last_register_.end()) {
+        register_wh = it->second;
     }
-
+    // The old script's two "today" figures (from the register, from the power) are one now: the
+    // ledger's, which is both.
+    const double today_wh = record.totals() ? record.totals()->import_today : 0;
     const auto power = record.number("power_import");
-    double power_today_wh = 0;
-    auto& integral = power_today_.try_emplace(meter).first->second;
-    if (power) power_today_wh = integral.update(*power, when);
-    else power_today_wh = integral.current(when);
 
     std::string line = local_hms(when);
-    line += ',' + integer(import_today_wh);
-    line += ',' + integer(power_today_wh);
+    line += ',' + integer(today_wh);
+    line += ',' + integer(today_wh);
     line += ',' + integer(power.value_or(0));
     for (auto key : {"power_import_l1", "power_import_l2", "power_import_l3"})
         line += ',' + integer(record.number(key).value_or(0));

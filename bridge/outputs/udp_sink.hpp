@@ -5,8 +5,8 @@
 //   legacy: the old meter.py line, byte for byte:
 //     HH:MM:SS,<import today Wh>,<Wh today from power>,<P14 W>,<L1 W>,<L2 W>,<L3 W>\r\n,METER,<A14 Wh>,SWversion,<version>
 //     index 3 (split on ',') is the import power now. Integers only (rounded). Missing phases are 0.
-//     "Import today" is the import register minus its first value after local midnight; pushes
-//     without the register (Kamstrup's 10-second list) repeat the last one seen today.
+//     Both "today" fields are the ledger's import since local midnight by the meter's clock
+//     (registers where read, the power estimate since): 0 when the ledger is off.
 //
 // The socket is non-blocking and never fails a push: a send error (network down, no route) is
 // counted and logged rate-limited.
@@ -24,7 +24,7 @@
 
 #include "bridge/config/choices.hpp"
 #include "bridge/config/config.hpp"
-#include "bridge/outputs/energy_today.hpp"
+#include "bridge/outputs/local_time.hpp"
 #include "bridge/outputs/output_log.hpp"
 #include "bridge/outputs/output.hpp"
 
@@ -47,8 +47,7 @@ public:
 
     // Throws std::runtime_error with a one-line message naming the setting when the address is
     // not an IPv4 address or no socket can be opened (a startup error).
-    // `energy` may be shared with the CSV sink so both show the same "today"; null = own one.
-    explicit UdpSink(UdpOptions options, std::shared_ptr<EnergyToday> energy = nullptr, WarnFn warn = {});
+    explicit UdpSink(UdpOptions options, WarnFn warn = {});
     ~UdpSink() override;
     UdpSink(const UdpSink&) = delete;
     UdpSink& operator=(const UdpSink&) = delete;
@@ -63,8 +62,6 @@ private:
     std::string legacy_payload(const Record& record);
 
     UdpOptions options_;
-    std::shared_ptr<EnergyToday> energy_;
-    std::map<std::string, PowerToday, std::less<>> power_today_;  // by meter serial
     std::map<std::string, double, std::less<>> last_register_;    // import register (Wh) by serial
     RateLimitedWarning warn_;
     int fd_ = -1;

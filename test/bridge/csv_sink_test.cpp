@@ -18,6 +18,7 @@
 #include "test/bridge/outputs_test_util.hpp"
 #include "test/decoder/decode_helpers.hpp"
 #include "test/support/corpus.hpp"
+#include "test/support/udp_receiver.hpp"
 
 using namespace outputs_test;
 using bridge::CsvOptions;
@@ -34,8 +35,11 @@ CsvOptions options(const std::string& dir, CsvOptions::Interval interval = CsvOp
     return o;
 }
 
-void take(CsvSink& sink, const dlms::Push& push, std::chrono::system_clock::time_point when) {
-    sink.push(bridge::Record::make(push, no_stats(), when));
+void take(CsvSink& sink, const dlms::Push& push, std::chrono::system_clock::time_point when,
+          std::optional<double> import_today_wh = std::nullopt) {
+    std::optional<bridge::EnergyTotals> totals;
+    if (import_today_wh) totals = bridge::EnergyTotals{*import_today_wh, 0, *import_today_wh, 0, {}, {}};
+    sink.push(bridge::Record::make(push, push.meter_serial(), no_stats(), when, totals));
 }
 
 std::string file_of(const TempDir& dir, const char* date) {
@@ -56,13 +60,14 @@ TEST_CASE("csv: header with units, one row per push, other reading sets under th
     TempDir dir;
     CsvSink sink(options(dir.path()));
     const auto t0 = local_time(2024, 6, 10, 8, 0, 0);
-    take(sink, full_push(866636, 1200, 400, 231), t0);
+    // Energy today as the ledger gives it in the record.
+    take(sink, full_push(866636, 1200, 400, 231), t0, 0);
     // Kamstrup's short list: no register, and a current the header has no column for.
     take(sink, kamstrup_push({reading("power_import", 1500, 0, dlms::Unit::watt),
                               reading("current_l1", 652, -2, dlms::Unit::ampere),
                               reading("voltage_l1", 230, 0, dlms::Unit::volt)}),
-         t0 + seconds(10));
-    take(sink, full_push(866650, 1800, 600, 229), t0 + seconds(3600));
+         t0 + seconds(10), 0);
+    take(sink, full_push(866650, 1800, 600, 229), t0 + seconds(3600), 140);
 
     const auto lines = lines_of(read_file(file_of(dir, "2024-06-10")));
     REQUIRE(lines.size() == 4);
@@ -87,7 +92,7 @@ TEST_CASE("csv: interval minute writes the first push of each minute") {
     CHECK(sink.counters().rows_written == 3);
 }
 
-TEST_CASE("csv: a file per local day, energy today restarts, DST days have their own offsets") {
+TEST_CASE("csv: a file per local day, DST days have their own offsets; no ledger, no energy today") {
     use_copenhagen_time();
     TempDir dir;
     CsvSink sink(options(dir.path()));
@@ -109,12 +114,12 @@ TEST_CASE("csv: a file per local day, energy today restarts, DST days have their
     REQUIRE(day3.size() == 2);
     CHECK(day1[0] == "time,energy_import_kWh,power_import_W,energy_today_kWh");
     CHECK(day2[0] == day1[0]);
-    CHECK(day1[2] == "2024-03-30T23:59:55+01:00,1000.2,500,0.2");
-    CHECK(day2[1] == "2024-03-31T00:00:10+01:00,1000.5,600,0");  // new baseline after midnight
-    CHECK(day2[2] == "2024-03-31T01:59:55+01:00,1000.6,700,0.1");
-    CHECK(day2[3] == "2024-03-31T03:00:05+02:00,1000.7,800,0.2");
-    CHECK(day2[4] == "2024-03-31T23:59:59+02:00,1001.7,900,1.2");
-    CHECK(day3[1] == "2024-04-01T00:00:09+02:00,1001.8,900,0");
+    CHECK(day1[2] == "2024-03-30T23:59:55+01:00,1000.2,500,");
+    CHECK(day2[1] == "2024-03-31T00:00:10+01:00,1000.5,600,");
+    CHECK(day2[2] == "2024-03-31T01:59:55+01:00,1000.6,700,");
+    CHECK(day2[3] == "2024-03-31T03:00:05+02:00,1000.7,800,");
+    CHECK(day2[4] == "2024-03-31T23:59:59+02:00,1001.7,900,");
+    CHECK(day3[1] == "2024-04-01T00:00:09+02:00,1001.8,900,");
 
     // Fall back: 2024-10-27 03:00 CEST becomes 02:00 CET; 02:30 happens twice, one file.
     using namespace std::chrono;
@@ -123,8 +128,8 @@ TEST_CASE("csv: a file per local day, energy today restarts, DST days have their
     take(sink, energy_push(200010, 100), utc_midnight + minutes(90));  // 02:30 CET
     const auto autumn = lines_of(read_file(file_of(dir, "2024-10-27")));
     REQUIRE(autumn.size() == 3);
-    CHECK(autumn[1] == "2024-10-27T02:30:00+02:00,2000,100,0");
-    CHECK(autumn[2] == "2024-10-27T02:30:00+01:00,2000.1,100,0.1");
+    CHECK(autumn[1] == "2024-10-27T02:30:00+02:00,2000,100,");
+    CHECK(autumn[2] == "2024-10-27T02:30:00+01:00,2000.1,100,");
 }
 
 TEST_CASE("csv: a torn last line is cut back, at start and when a file is opened") {
@@ -138,59 +143,50 @@ TEST_CASE("csv: a torn last line is cut back, at start and when a file is opened
 
     SUBCASE("at start") {
         write_file(path, header + row + "2024-06-10T07:00:10+02:00,866");
-        CsvSink sink(options(dir.path()), nullptr, warn);
+        CsvSink sink(options(dir.path()), warn);
         CHECK(read_file(path) == header + row);
         CHECK(sink.counters().lines_repaired == 1);
         take(sink, energy_push(866636, 1200), local_time(2024, 6, 10, 8, 0, 0));
-        // Existing header kept; baseline 8666 - 0.5 kWh recovered from the first row.
-        CHECK(read_file(path) == header + row + "2024-06-10T08:00:00+02:00,8666.36,1200,0.86\n");
+        // Existing header kept.
+        CHECK(read_file(path) == header + row + "2024-06-10T08:00:00+02:00,8666.36,1200,\n");
     }
     SUBCASE("when opened") {
-        CsvSink sink(options(dir.path()), nullptr, warn);
+        CsvSink sink(options(dir.path()), warn);
         write_file(path, header + row + "2024-06-10T07:00:10+02:00,866");
         take(sink, energy_push(866636, 1200), local_time(2024, 6, 10, 8, 0, 0));
-        CHECK(read_file(path) == header + row + "2024-06-10T08:00:00+02:00,8666.36,1200,0.86\n");
+        CHECK(read_file(path) == header + row + "2024-06-10T08:00:00+02:00,8666.36,1200,\n");
         CHECK(sink.counters().lines_repaired == 1);
     }
     SUBCASE("a torn header leaves an empty file that gets a new header") {
         write_file(path, "time,energy_imp");
-        CsvSink sink(options(dir.path()), nullptr, warn);
+        CsvSink sink(options(dir.path()), warn);
         take(sink, energy_push(866636, 1200), local_time(2024, 6, 10, 8, 0, 0));
-        CHECK(read_file(path) == header + "2024-06-10T08:00:00+02:00,8666.36,1200,0\n");
+        CHECK(read_file(path) == header + "2024-06-10T08:00:00+02:00,8666.36,1200,\n");
     }
     bool logged = false;
     for (const auto& w : warnings) logged = logged || w.find("torn last line") != std::string::npos;
     CHECK(logged);
 }
 
-TEST_CASE("csv: energy today survives a restart, and is shared with the UDP sink") {
+TEST_CASE("csv: energy today is the ledger's, the same the UDP line shows") {
     use_copenhagen_time();
     TempDir dir;
-    {
-        CsvSink sink(options(dir.path()));
-        take(sink, energy_push(866600, 100), local_time(2024, 6, 10, 8, 0, 0));
-        take(sink, energy_push(866636, 100), local_time(2024, 6, 10, 9, 0, 0));
-    }
-    SUBCASE("a new CSV sink") {
-        CsvSink sink(options(dir.path()));
-        take(sink, energy_push(866700, 100), local_time(2024, 6, 10, 10, 0, 0));
-        CHECK(lines_of(read_file(file_of(dir, "2024-06-10"))).back() == "2024-06-10T10:00:00+02:00,8667,100,1");
-    }
-    SUBCASE("the UDP sink sees the push first") {
-        auto energy = std::make_shared<bridge::EnergyToday>();
-        bridge::UdpOptions udp;
-        udp.address = "127.0.0.1";
-        udp.port = 9;  // discard; nothing listens, nothing is read
-        udp.format = bridge::UdpOptions::Format::legacy;
-        bridge::UdpSink udp_sink(udp, energy);
-        CsvSink sink(options(dir.path()), energy);
-        const auto push = energy_push(866700, 100);
-        const auto d = bridge::Record::make(push, no_stats(), local_time(2024, 6, 10, 10, 0, 0));
-        udp_sink.push(d);
-        sink.push(d);
-        CHECK(lines_of(read_file(file_of(dir, "2024-06-10"))).back() == "2024-06-10T10:00:00+02:00,8667,100,1");
-        CHECK(energy->today(kSerial, d->received()).value_or(-1) == doctest::Approx(1000.0));
-    }
+    testsupport::UdpReceiver rx;
+    bridge::UdpOptions udp;
+    udp.address = "127.0.0.1";
+    udp.port = rx.port();
+    udp.format = bridge::UdpOptions::Format::legacy;
+    bridge::UdpSink udp_sink(udp);
+    CsvSink sink(options(dir.path()));
+    const auto push = energy_push(866700, 100);
+    const auto record = bridge::Record::make(push, push.meter_serial(), no_stats(), local_time(2024, 6, 10, 10, 0, 0),
+                                             bridge::EnergyTotals{1000.4, 0, 52000, 0, {}, {}});
+    udp_sink.push(record);
+    sink.push(record);
+    CHECK(lines_of(read_file(file_of(dir, "2024-06-10"))).back() == "2024-06-10T10:00:00+02:00,8667,100,1.0004");
+    const auto line = split(rx.receive(), ',');
+    REQUIRE(line.size() == 11);
+    CHECK(line[1] == "1000");
 }
 
 TEST_CASE("csv: every row reported written survives a SIGKILL of the writer") {
@@ -257,7 +253,7 @@ TEST_CASE("csv: a full disk fails this sink only, and the next push after space 
     }
 
     std::vector<std::string> warnings;
-    CsvSink sink(options(dir.path()), nullptr, [&](std::string_view w) { warnings.emplace_back(w); });
+    CsvSink sink(options(dir.path()), [&](std::string_view w) { warnings.emplace_back(w); });
     const auto t0 = local_time(2024, 6, 10, 8, 0, 0);
     int n = 0;
     auto push_next = [&] {

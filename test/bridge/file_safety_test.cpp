@@ -71,7 +71,7 @@ TEST_CASE("csv: a planted link is never followed, at start-up nor for today's fi
     REQUIRE(::symlink(target.c_str(), today.c_str()) == 0);
 
     Warnings warnings;
-    bridge::CsvSink sink(csv_options(dir.path()), nullptr, warnings.fn());
+    bridge::CsvSink sink(csv_options(dir.path()), warnings.fn());
     CHECK(read_file(torn_target) == torn_text);
     CHECK(std::filesystem::file_size(torn_target) == torn_text.size());
     CHECK(sink.counters().lines_repaired == 0);
@@ -92,7 +92,7 @@ TEST_CASE("csv: a FIFO under today's name is refused, not waited on") {
     const std::string today = (dir / (std::string(kSerial) + "-2024-06-10.csv")).string();
     REQUIRE(::mkfifo(today.c_str(), 0666) == 0);
     Warnings warnings;
-    bridge::CsvSink sink(csv_options(dir.path()), nullptr, warnings.fn());
+    bridge::CsvSink sink(csv_options(dir.path()), warnings.fn());
     sink.push(bridge::Record::make(energy_push(100000, 1), no_stats(), local_time(2024, 6, 10, 8, 0, 0)));
     CHECK(sink.counters().rows_written == 0);
     CHECK(warnings.count("csv: cannot open " + today + ": is a FIFO, not a regular file") == 1);

@@ -24,8 +24,16 @@ UdpOptions loopback(std::uint16_t port, UdpOptions::Format format) {
     return o;
 }
 
-void send(UdpSink& sink, const dlms::Push& push, std::chrono::system_clock::time_point when) {
-    sink.push(bridge::Record::make(push, no_stats(), when));
+void send(UdpSink& sink, const dlms::Push& push, std::chrono::system_clock::time_point when,
+          std::optional<bridge::EnergyTotals> totals = std::nullopt) {
+    sink.push(bridge::Record::make(push, push.meter_serial(), no_stats(), when, totals));
+}
+
+bridge::EnergyTotals today(double import_wh) {
+    bridge::EnergyTotals t;
+    t.import_today = import_wh;
+    t.import_this_month = import_wh;
+    return t;
 }
 
 }  // namespace
@@ -59,7 +67,7 @@ TEST_CASE("udp json: the state object plus version and meter, one datagram per p
     CHECK(sink.counters().send_errors == 0);
 }
 
-TEST_CASE("udp legacy: the meter.py line, field by field, energy today from two pushes") {
+TEST_CASE("udp legacy: the meter.py line, field by field, energy today from the ledger") {
     use_copenhagen_time();
     testsupport::UdpReceiver rx;
     UdpSink sink(loopback(rx.port(), UdpOptions::Format::legacy));
@@ -68,23 +76,22 @@ TEST_CASE("udp legacy: the meter.py line, field by field, energy today from two 
                                 reading("power_import", 1200, 0, dlms::Unit::watt),
                                 reading("power_import_l1", 400, 0, dlms::Unit::watt),
                                 reading("power_import_l2", 800, 0, dlms::Unit::watt)});
-    send(sink, first, t0);
+    send(sink, first, t0, today(0));
     const std::string line1 = rx.receive();
     CHECK(line1 == "08:00:00,0,0,1200,400,800,0\r\n,METER,8666360,SWversion,1.2.3");
 
-    // One minute later: 140 Wh more on the register; (1200 + 1800) / 2 W over 60 s = 25 Wh.
     auto second = kamstrup_push({reading("energy_import", 866650, 1, dlms::Unit::watt_hour),
                                  reading("power_import", 1800, 0, dlms::Unit::watt),
                                  reading("power_import_l1", 600, 0, dlms::Unit::watt),
                                  reading("power_import_l2", 700, 0, dlms::Unit::watt),
                                  reading("power_import_l3", 500, 0, dlms::Unit::watt)});
-    send(sink, second, t0 + seconds(60));
+    send(sink, second, t0 + seconds(60), today(140.4));
     const std::string line2 = rx.receive();
     const auto f = split(line2, ',');
     REQUIRE(f.size() == 11);
     CHECK(f[0] == "08:01:00");
-    CHECK(f[1] == "140");
-    CHECK(f[2] == "25");
+    CHECK(f[1] == "140");  // the ledger's import today, rounded to the Wh
+    CHECK(f[2] == "140");  // the old script's power estimate: the ledger's figure holds both
     CHECK(f[3] == "1800");  // index 3: import power now, what the Home Assistant script reads
     CHECK(f[4] == "600");
     CHECK(f[5] == "700");
@@ -95,46 +102,29 @@ TEST_CASE("udp legacy: the meter.py line, field by field, energy today from two 
     CHECK(f[9] == "SWversion");
     CHECK(f[10] == "1.2.3");
 
-    // A short-list push (no register): the register fields repeat, the power integral goes on.
-    send(sink, kamstrup_push({reading("power_import", 1800, 0, dlms::Unit::watt)}), t0 + seconds(120));
+    // A short-list push (no register): the register field repeats the last one seen.
+    send(sink, kamstrup_push({reading("power_import", 1800, 0, dlms::Unit::watt)}), t0 + seconds(120), today(170));
     const auto g = split(rx.receive(), ',');
     REQUIRE(g.size() == 11);
-    CHECK(g[1] == "140");
-    CHECK(g[2] == "55");  // 25 + 1800 W × 60 s
+    CHECK(g[1] == "170");
     CHECK(g[4] == "0");
     CHECK(g[6] == "0\r\n");
     CHECK(g[8] == "8666500");
-    CHECK(sink.counters().sent == 3);
-}
 
-TEST_CASE("udp legacy: both 'today' values restart at local midnight") {
-    use_copenhagen_time();
-    testsupport::UdpReceiver rx;
-    UdpSink sink(loopback(rx.port(), UdpOptions::Format::legacy));
-    send(sink, energy_push(100000, 3600), local_time(2024, 6, 9, 23, 59, 0));
-    send(sink, energy_push(100003, 3600), local_time(2024, 6, 9, 23, 59, 30));
-    const auto before = split(rx.receive(), ','), late = split(rx.receive(), ',');
-    REQUIRE(late.size() == 11);
-    CHECK(before[1] == "0");
-    CHECK(late[1] == "30");
-    CHECK(late[2] == "30");  // 3600 W × 30 s
-
-    // 60 s later, 30 of them after midnight: only those count for the new day.
-    send(sink, energy_push(100006, 3600), local_time(2024, 6, 10, 0, 0, 30));
-    const auto after = split(rx.receive(), ',');
-    REQUIRE(after.size() == 11);
-    CHECK(after[0] == "00:00:30");
-    CHECK(after[1] == "0");  // the first register of the day is the new baseline
-    CHECK(after[2] == "30");
-    CHECK(after[8] == "1000060");
+    // Without the ledger (ledger.enabled: false) there is no "today": 0, as before a first push.
+    send(sink, first, t0 + seconds(180));
+    const auto h = split(rx.receive(), ',');
+    REQUIRE(h.size() == 11);
+    CHECK(h[1] == "0");
+    CHECK(h[2] == "0");
+    CHECK(sink.counters().sent == 4);
 }
 
 TEST_CASE("udp: a send error is counted and logged once, the next push goes out") {
     use_copenhagen_time();
     testsupport::UdpReceiver rx;
     std::vector<std::string> warnings;
-    UdpSink sink(loopback(rx.port(), UdpOptions::Format::json), nullptr,
-                 [&](std::string_view w) { warnings.emplace_back(w); });
+    UdpSink sink(loopback(rx.port(), UdpOptions::Format::json), [&](std::string_view w) { warnings.emplace_back(w); });
     // A datagram above the 65507-byte UDP limit fails to send (EMSGSIZE) without a network.
     auto huge = kamstrup_push({text_reading("meter_id", std::string(70000, 'x'))});
     const auto t = local_time(2024, 6, 10, 12, 0, 0);
@@ -160,26 +150,4 @@ TEST_CASE("udp: a bad address is a startup error naming the setting") {
     } catch (const std::runtime_error& e) {
         CHECK(std::string(e.what()).find("udp.address: 'my-broadcast'") == 0);
     }
-}
-
-TEST_CASE("energy today: gaps are not integrated, older baselines are ignored") {
-    use_copenhagen_time();
-    bridge::PowerToday power;  // 15-minute gap limit
-    const auto t = local_time(2024, 6, 10, 10, 0, 0);
-    CHECK(power.update(1000, t) == 0);
-    CHECK(power.update(1000, t + seconds(36)) == doctest::Approx(10.0));
-    CHECK(power.update(1000, t + seconds(36 + 3600)) == doctest::Approx(10.0));  // the reader was away
-    CHECK(power.update(3000, t + seconds(72 + 3600)) == doctest::Approx(30.0));   // trapezoid: 2000 W × 36 s
-    CHECK(power.current(t + seconds(4000)) == doctest::Approx(30.0));
-    CHECK(power.current(local_time(2024, 6, 11, 0, 0, 1)) == 0);
-
-    bridge::EnergyToday energy;
-    CHECK(energy.update("m", 5000, t) == 0);
-    CHECK(energy.update("m", 5400, t + seconds(60)) == 400);
-    energy.restore("m", bridge::LocalDate{2024, 6, 9}, 1000);  // yesterday's file: not today's baseline
-    CHECK(energy.baseline("m", bridge::LocalDate{2024, 6, 10}) == 5000);
-    energy.restore("m", bridge::LocalDate{2024, 6, 10}, 4900);  // earlier than the first one seen
-    CHECK(energy.today("m", t + seconds(60)) == 500);
-    CHECK_FALSE(energy.today("m", local_time(2024, 6, 11, 0, 0, 1)));
-    CHECK_FALSE(energy.today("other", t));
 }
