@@ -291,6 +291,10 @@ std::vector<Message> discovery_messages(const Derived& push, const Topics& topic
                                 "energy_export_this_month", "energy_import_last_quarter_hour", "energy_import_last_hour"})
             out.push_back(reading_message(topics, ctx, *find_sensor(key), key, true));
     }
+    if (push.capacity) {
+        for (const char* key : {"capacity_peaks_mean", "capacity_step"})
+            out.push_back(reading_message(topics, ctx, *find_sensor(key), key, true));
+    }
     for (const auto& spec : diagnostic_sensors()) out.push_back(diagnostic_message(topics, ctx, spec));
     return out;
 }

@@ -64,6 +64,7 @@ struct Derived {
     const KeyedReadings& keyed;
     bool power_net = false;
     bool ledger_totals = false;  // the state carries the ledger's totals ("energy_import_today", ...)
+    bool capacity = false;       // ... and the capacity tariff's ("capacity_peaks_mean", "capacity_step")
 };
 std::vector<Message> discovery_messages(const Derived& push, const Topics& topics, std::string_view bridge_version);
 

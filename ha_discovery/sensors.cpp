@@ -62,6 +62,10 @@ constexpr std::array kReadings{
     SensorSpec{"energy_import_last_quarter_hour", "Energy import last quarter-hour", "", "measurement", "kWh", 3, "",
                "mdi:chart-bar"},
     SensorSpec{"energy_import_last_hour", "Energy import last hour", "", "measurement", "kWh", 3, "", "mdi:chart-bar"},
+    // Capacity tariffs: the mean of the month's largest hourly imports on distinct days, and the
+    // tariff step it falls in.
+    SensorSpec{"capacity_peaks_mean", "Capacity peaks mean", "power", "measurement", "kW", 2, "", ""},
+    SensorSpec{"capacity_step", "Capacity step", "", "measurement", "", 0, "", "mdi:stairs"},
     reactive_energy("reactive_energy_import", "Reactive energy import"),
     reactive_energy("reactive_energy_export", "Reactive energy export"),
     reactive_energy("reactive_energy_q1", "Reactive energy Q1"),

@@ -73,6 +73,13 @@ struct Config {
     struct Ledger {
         bool enabled = true;
         std::string path = "/var/lib/dlms2mqtt/ledger.sqlite";
+        // Capacity tariffs: the mean of the month's `peaks` largest hours (or quarter-hours) of
+        // import, each on another day, and the tariff step its thresholds give.
+        struct Capacity {
+            int peaks = 0;              // 3 in Norway, 1 in Belgium; 0: off
+            bool quarter_hours = false;  // period: hour (false) or 15min
+            std::vector<double> steps;  // kW, rising: step 1 below the first, step k+1 from the k-th
+        } capacity;
     };
     struct Log {
         using Level = LogLevel;

@@ -120,6 +120,27 @@ Check set_udp_address(Config& c, const std::string& v) {
     return {};
 }
 
+Check set_capacity_steps(Config& c, const std::string& v) {
+    std::vector<double> steps;
+    std::string_view rest = v;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        std::string_view item = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        double kw = 0;
+        const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), kw);
+        if (item.empty() || ec != std::errc() || end != item.data() + item.size() || !(kw > 0) ||
+            (!steps.empty() && kw <= steps.back()))
+            return Problem{shown(v) + " is not a list of rising kW thresholds",
+                           "use e.g. \"2, 5, 10, 15, 20\" (the grid company's steps, in kW)"};
+        steps.push_back(kw);
+    }
+    c.ledger.capacity.steps = std::move(steps);
+    return {};
+}
+
 // Topics and the client id travel as MQTT UTF-8 strings, and a broker (mosquitto among them)
 // drops a client whose string is not well-formed UTF-8 or holds a control character. Said at
 // start-up instead of as a connection refused later. Empty when usable, else what is wrong
@@ -238,6 +259,10 @@ const std::vector<Field>& fields() {
                                                               "a CSV interval")},
         {"ledger.enabled", false, flag([](C& c) -> auto& { return c.ledger.enabled; })},
         {"ledger.path", false, text([](C& c) -> auto& { return c.ledger.path; })},
+        {"ledger.capacity.peaks", false, number<int>([](C& c) -> auto& { return c.ledger.capacity.peaks; }, 0, 31, "a number of peaks")},
+        {"ledger.capacity.period", false, choice<bool>([](C& c) -> auto& { return c.ledger.capacity.quarter_hours; },
+                                                       {{"hour", false}, {"15min", true}}, "a capacity period")},
+        {"ledger.capacity.steps", false, set_capacity_steps},
         {"log.level", false, choice<Level>([](C& c) -> auto& { return c.log.level; },
                                            {{"debug", Level::debug}, {"info", Level::info}, {"warning", Level::warning}, {"error", Level::error}},
                                            "a log level")},
@@ -249,7 +274,7 @@ const std::vector<Field>& fields() {
 }
 
 constexpr std::string_view kSections[] = {"serial", "meter", "meter.scaling", "mqtt", "mqtt.tls",
-                                          "udp", "csv", "ledger", "log", "queue", "health"};
+                                          "udp", "csv", "ledger", "ledger.capacity", "log", "queue", "health"};
 
 std::string_view parent_of(std::string_view path) {
     const auto dot = path.rfind('.');

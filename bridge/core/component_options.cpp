@@ -81,6 +81,8 @@ UdpOptions udp_options(const Config& config) {
 LedgerStageOptions ledger_options(const Config& config) {
     LedgerStageOptions o;
     o.path = config.ledger.path;
+    if (const auto& cap = config.ledger.capacity; cap.peaks > 0)
+        o.capacity = CapacityOptions{cap.peaks, cap.quarter_hours ? 900 : 3600, cap.steps};
     return o;
 }
 

@@ -126,6 +126,10 @@ struct Ledger::Meter {
     // longer held in `periods` (read from the file, or added when pruned).
     std::int64_t day_start = 0, day_end = 0, month_start = 0, month_end = 0, utc_offset = 0;
     std::array<double, 2> day_stored{}, month_stored{};
+    // Capacity: the largest import of a period each local day of the month before `peaks_until`
+    // (the start of the period in progress when they were last counted).
+    std::int64_t peaks_until = 0;
+    std::map<std::int64_t, double> day_peaks;  // local day start -> Wh
 };
 
 Ledger::Ledger(LedgerOptions options) : options_(std::move(options)) {
@@ -558,7 +562,72 @@ std::optional<EnergyTotals> Ledger::totals(const std::string& serial) {
         }
     }
     if (hour_periods == 3600 / kPeriodSeconds) out.import_last_hour = last_hour;
+    if (options_.capacity && options_.capacity->peaks > 0) capacity(m, t, out);
     return out;
+}
+
+// The local start of the capacity period holding `t` (an hour or a quarter-hour; offsets in whole
+// quarter-hours), and the local day it belongs to.
+namespace {
+std::pair<std::int64_t, std::int64_t> capacity_period(std::int64_t t, std::int64_t length) {
+    const std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    localtime_r(&tt, &tm);
+    const std::int64_t local = t + tm.tm_gmtoff;
+    const std::int64_t start = t - ((local % length) + length) % length;
+    const std::int64_t day = t - ((local % 86400) + 86400) % 86400;
+    return {start, day};
+}
+}  // namespace
+
+void Ledger::capacity(Meter& m, std::int64_t t, EnergyTotals& out) {
+    const CapacityOptions& cap = *options_.capacity;
+    const auto [current, today] = capacity_period(t, cap.period_seconds);
+    const auto value = [](const StoredPeriod& p) { return p.settled[0] + p.pending[0]; };
+    if (current != m.peaks_until) {
+        // A new period began: count the month's finished ones again, from the file and memory
+        // (once an hour, or a quarter-hour; cheap beside the pushes in between).
+        std::map<std::int64_t, double> periods;
+        try {
+            auto read = db_->prepare("SELECT start, energy_import + pending_import FROM period "
+                                     "WHERE meter = ? AND start >= ? AND start < ?");
+            read.bind(1, m.id);
+            read.bind(2, m.month_start);
+            read.bind(3, current);
+            while (read.step()) periods[read.integer(0)] = read.real(1);
+        } catch (const sqlite::Error& e) {
+            throw explain(options_.path, e);
+        }
+        for (const auto& [start, p] : m.periods)
+            if (start >= m.month_start && start < current) periods[start] = value(p);
+        std::map<std::int64_t, std::pair<std::int64_t, double>> sums;  // period -> (day, Wh)
+        for (const auto& [start, wh] : periods) {
+            const auto [period, day] = capacity_period(start, cap.period_seconds);
+            auto& sum = sums[period];
+            sum.first = day;
+            sum.second += wh;
+        }
+        m.day_peaks.clear();
+        for (const auto& [period, sum] : sums) m.day_peaks[sum.first] = std::max(m.day_peaks[sum.first], sum.second);
+        m.peaks_until = current;
+    }
+    // The period in progress counts with what it has so far.
+    double so_far = 0;
+    for (const auto& [start, p] : m.periods)
+        if (start >= current && start < current + cap.period_seconds) so_far += value(p);
+    std::vector<double> peaks;
+    for (const auto& [day, wh] : m.day_peaks) peaks.push_back(day == today ? std::max(wh, so_far) : wh);
+    if (!m.day_peaks.count(today)) peaks.push_back(so_far);
+    std::sort(peaks.begin(), peaks.end(), std::greater<>());
+    peaks.resize(std::min(peaks.size(), static_cast<std::size_t>(cap.peaks)));
+    if (peaks.empty()) return;
+    double sum = 0;
+    for (double wh : peaks) sum += wh;
+    // Wh in a period as mean power: kW = Wh / 1000 * (3600 / period).
+    out.capacity_kw = sum / static_cast<double>(peaks.size()) / 1000.0 * 3600.0 / static_cast<double>(cap.period_seconds);
+    if (!cap.steps_kw.empty())
+        out.capacity_step = 1 + static_cast<int>(std::count_if(cap.steps_kw.begin(), cap.steps_kw.end(),
+                                                               [&](double kw) { return *out.capacity_kw >= kw; }));
 }
 
 // Keeps in memory only the periods a coming reading may still change (from the oldest anchor

@@ -68,8 +68,17 @@ struct KeptState {
     friend bool operator==(const KeptState&, const KeptState&) = default;
 };
 
+// Capacity tariffs (ledger.capacity): the month's `peaks` largest imports of a `period_seconds`
+// period, one a day, and the thresholds (kW) of the tariff's steps.
+struct CapacityOptions {
+    int peaks = 0;
+    std::int64_t period_seconds = 3600;
+    std::vector<double> steps_kw;
+};
+
 struct LedgerOptions {
     std::string path;
+    std::optional<CapacityOptions> capacity;
     // A register read this close to a period's edge counts as read at the edge.
     std::chrono::seconds edge_tolerance{30};
 };
@@ -128,6 +137,7 @@ private:
     void mark_edges(Meter& m, std::int64_t t);
     void prune(Meter& m);
     void follow_calendar(Meter& m, std::int64_t t);
+    void capacity(Meter& m, std::int64_t t, EnergyTotals& out);
     std::array<double, 2> stored_energy(const Meter& m, std::int64_t from, std::int64_t to);
 
     LedgerOptions options_;

@@ -88,7 +88,10 @@ std::optional<LedgerSample> ledger_sample(const dlms::Push& push, std::optional<
 LedgerStage::LedgerStage(LedgerStageOptions options, WarnFn warn)
     : options_(std::move(options)), warn_(warn ? std::move(warn) : stderr_warn()), write_failed_(warn_) {
     try {
-        ledger_ = std::make_unique<Ledger>(LedgerOptions{options_.path});
+        LedgerOptions ledger_options;
+        ledger_options.path = options_.path;
+        ledger_options.capacity = options_.capacity;
+        ledger_ = std::make_unique<Ledger>(std::move(ledger_options));
     } catch (const LedgerError& e) {
         warn_(std::string(e.what()) + "; going on without the ledger");
     }

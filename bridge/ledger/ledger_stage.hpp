@@ -26,6 +26,7 @@ namespace bridge {
 struct LedgerStageOptions {
     std::string path = "/var/lib/dlms2mqtt/ledger.sqlite";
     std::chrono::seconds write_every{60};
+    std::optional<CapacityOptions> capacity;  // ledger.capacity, when configured
 };
 
 // The meter's wall-clock time in UTC seconds. A time with a UTC offset is exact; one without

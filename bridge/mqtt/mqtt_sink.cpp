@@ -209,7 +209,8 @@ void MqttSink::republish_all() {
 void MqttSink::add_discovery(Outbox& out, const Meter& meter) const {
     if (!options_.discovery) return;  // mqtt.discovery: false, for brokers without Home Assistant
     auto messages = meter.last ? ha::discovery_messages({meter.last->push(), meter.last->serial(), meter.last->keyed(),
-                                                         meter.last->has_power_net(), meter.last->totals().has_value()},
+                                                         meter.last->has_power_net(), meter.last->totals().has_value(),
+                                                         meter.last->totals() && meter.last->totals()->capacity_kw},
                                                         options_.topics, options_.bridge_version)
                                : ha::discovery_messages(meter.named, options_.topics, options_.bridge_version);
     for (auto& message : messages) out.push_back({std::move(message.topic), std::move(message.payload), message.retain});

@@ -21,6 +21,8 @@ void add_totals(nlohmann::json& state, const std::optional<EnergyTotals>& totals
     };
     optional("energy_import_last_quarter_hour", totals->import_last_quarter_hour);
     optional("energy_import_last_hour", totals->import_last_hour);
+    if (totals->capacity_kw) state["capacity_peaks_mean"] = std::round(*totals->capacity_kw * 1000.0) / 1000.0;
+    if (totals->capacity_step) state["capacity_step"] = *totals->capacity_step;
 }
 
 }  // namespace

@@ -38,7 +38,10 @@ CsvOptions options(const std::string& dir, CsvOptions::Interval interval = CsvOp
 void take(CsvSink& sink, const dlms::Push& push, std::chrono::system_clock::time_point when,
           std::optional<double> import_today_wh = std::nullopt) {
     std::optional<bridge::EnergyTotals> totals;
-    if (import_today_wh) totals = bridge::EnergyTotals{*import_today_wh, 0, *import_today_wh, 0, {}, {}};
+    if (import_today_wh) {
+        totals.emplace();
+        totals->import_today = totals->import_this_month = *import_today_wh;
+    }
     sink.push(bridge::Record::make(push, push.meter_serial(), no_stats(), when, totals));
 }
 
@@ -179,8 +182,10 @@ TEST_CASE("csv: energy today is the ledger's, the same the UDP line shows") {
     bridge::UdpSink udp_sink(udp);
     CsvSink sink(options(dir.path()));
     const auto push = energy_push(866700, 100);
-    const auto record = bridge::Record::make(push, push.meter_serial(), no_stats(), local_time(2024, 6, 10, 10, 0, 0),
-                                             bridge::EnergyTotals{1000.4, 0, 52000, 0, {}, {}});
+    bridge::EnergyTotals totals;
+    totals.import_today = 1000.4;
+    totals.import_this_month = 52000;
+    const auto record = bridge::Record::make(push, push.meter_serial(), no_stats(), local_time(2024, 6, 10, 10, 0, 0), totals);
     udp_sink.push(record);
     sink.push(record);
     CHECK(lines_of(read_file(file_of(dir, "2024-06-10"))).back() == "2024-06-10T10:00:00+02:00,8667,100,1.0004");

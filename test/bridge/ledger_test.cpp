@@ -92,8 +92,15 @@ public:
     std::filesystem::path db = dir / "ledger.sqlite";
 
     std::optional<int> broker_port;  // MQTT on this loopback port, else off
+    std::map<std::string, std::string> extra;  // more settings
 
     std::map<std::string, std::string> env() const {
+        auto all = base_env();
+        for (const auto& [k, v] : extra) all[k] = v;
+        return all;
+    }
+
+    std::map<std::string, std::string> base_env() const {
         return {{"TZ", kZone},
                 {"DLMS2MQTT_MQTT_ENABLED", broker_port ? "true" : "false"},
                 {"DLMS2MQTT_MQTT_HOST", "127.0.0.1"},
@@ -485,4 +492,40 @@ TEST_CASE("ledger: a full disk is logged once, the other outputs go on, and the 
     // The hours the disk was full for are estimates, but nothing is lost or counted twice.
     CHECK(total_wh(hours) == c.registers.rbegin()->second - c.registers.begin()->second);
     CHECK(hours.at(iso(start + 5 * 3600))["exact"] == true);
+}
+
+TEST_CASE("ledger: capacity tariff, the mean of the month's 3 largest hours on distinct days and its step") {
+    test_mqtt::Mosquitto broker;
+    test_mqtt::MqttProbe probe(broker.port());
+    Ledger ledger;
+    ledger.broker_port = broker.port();
+    ledger.extra = {{"DLMS2MQTT_LEDGER_CAPACITY_PEAKS", "3"}, {"DLMS2MQTT_LEDGER_CAPACITY_STEPS", "2, 5, 10, 15"}};
+    const Capture c = simulate(local(2026, 2, 1, 0), local(2026, 2, 4, 23, 59));
+    ledger.replay(c);
+    const std::string state_topic = "dlms2mqtt/12345678/state";
+    REQUIRE(probe.wait_for([&](const test_mqtt::MqttProbe::Messages& all) {
+        std::size_t n = 0;
+        for (const auto& m : all) n += m.topic == state_topic;
+        return n >= c.frames.size();
+    }, 30s));
+    const json last = json::parse(probe.on_topic(state_topic).back().payload);
+
+    // Expected from the ledger's own hour rows: each day's largest hour, the 3 largest of those.
+    std::map<std::string, double> day_max;
+    for (const auto& [start, row] : ledger.rows("hour")) {
+        auto& m = day_max[start.substr(0, 10)];
+        m = std::max(m, row["import_kwh"].get<double>());
+    }
+    REQUIRE(day_max.size() == 4);
+    std::vector<double> peaks;
+    for (const auto& [day, kwh] : day_max) peaks.push_back(kwh);
+    std::sort(peaks.rbegin(), peaks.rend());
+    const double mean = (peaks[0] + peaks[1] + peaks[2]) / 3;  // kWh in an hour: the mean kW
+    CHECK(last["capacity_peaks_mean"].get<double>() == doctest::Approx(mean).epsilon(1e-3));
+    const int step = 1 + (mean >= 2) + (mean >= 5) + (mean >= 10) + (mean >= 15);
+    CHECK(last["capacity_step"] == step);
+
+    const auto config = probe.wait_for_topic("homeassistant/sensor/dlms2mqtt_12345678/capacity_peaks_mean/config");
+    REQUIRE(config.has_value());
+    CHECK(json::parse(config->payload)["unit_of_measurement"] == "kW");
 }
