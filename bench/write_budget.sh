@@ -7,7 +7,8 @@
 #
 #   bench/write_budget.sh [path/to/dlms2mqtt] [seconds]     default: build/release/bridge/dlms2mqtt, 600
 #
-# Goal (issue "the ledger"): at most 5 MB a day with the ledger and a CSV per push.
+# Goal: at most 5 MB a day with the ledger and a CSV per push. WRITE_INTERVAL (seconds, default
+# 60) is the ledger's ledger.write_interval for both runs.
 set -euo pipefail
 source "$(dirname "$0")/../endurance/lib.sh"
 BIN="${1:-$ENDURANCE_ROOT/build/release/bridge/dlms2mqtt}"
@@ -26,7 +27,7 @@ start() {  # start NAME [VAR=VALUE...]: a simulated meter on a pty and the daemo
   for _ in $(seq 50); do [ -e "$work/$name/ttyMeter" ] && break; sleep 0.1; done
   env DLMS2MQTT_MQTT_ENABLED=false DLMS2MQTT_SERIAL_PORT="$work/$name/ttyMeter" \
     DLMS2MQTT_METER_ENCRYPTION_KEY="$DEMO_EK" DLMS2MQTT_METER_AUTHENTICATION_KEY="$DEMO_AK" \
-    DLMS2MQTT_LEDGER_PATH="$work/$name/ledger.sqlite" "$@" \
+    DLMS2MQTT_LEDGER_PATH="$work/$name/ledger.sqlite" DLMS2MQTT_LEDGER_WRITE_INTERVAL="${WRITE_INTERVAL:-60}" "$@" \
     "$BIN" run --config "$(empty_config "$work/$name")" >"$work/$name/daemon.log" 2>&1 &
   track $!
   echo $! >"$work/$name/pid"
@@ -40,7 +41,7 @@ a0=$(written ledger_csv); b0=$(written ledger_only)
 sleep "$seconds"
 a1=$(written ledger_csv); b1=$(written ledger_only)
 per_day() { echo $(( ($2 - $1) * 86400 / seconds )); }
-echo "over $seconds s, scaled to a day:"
+echo "over $seconds s, scaled to a day (ledger.write_interval ${WRITE_INTERVAL:-60} s):"
 echo "  ledger + CSV per push: $(per_day "$a0" "$a1") bytes a day"
 echo "  ledger alone:          $(per_day "$b0" "$b1") bytes a day"
 ls -l "$work"/*/ledger.sqlite* | awk '{print "  " $5, $9}'

@@ -73,6 +73,9 @@ struct Config {
     struct Ledger {
         bool enabled = true;
         std::string path = "/var/lib/dlms2mqtt/ledger.sqlite";
+        // Seconds of the meter's clock between writes: a crash loses at most this much of the
+        // power estimate (never energy: the registers carry it). Longer spares an SD card.
+        int write_interval = 60;
         // Capacity tariffs: the mean of the month's `peaks` largest hours (or quarter-hours) of
         // import, each on another day, and the tariff step its thresholds give.
         struct Capacity {

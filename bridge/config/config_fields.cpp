@@ -259,6 +259,7 @@ const std::vector<Field>& fields() {
                                                               "a CSV interval")},
         {"ledger.enabled", false, flag([](C& c) -> auto& { return c.ledger.enabled; })},
         {"ledger.path", false, text([](C& c) -> auto& { return c.ledger.path; })},
+        {"ledger.write_interval", false, number<int>([](C& c) -> auto& { return c.ledger.write_interval; }, 60, 3600, "a number of seconds")},
         {"ledger.capacity.peaks", false, number<int>([](C& c) -> auto& { return c.ledger.capacity.peaks; }, 0, 31, "a number of peaks")},
         {"ledger.capacity.period", false, choice<bool>([](C& c) -> auto& { return c.ledger.capacity.quarter_hours; },
                                                        {{"hour", false}, {"15min", true}}, "a capacity period")},

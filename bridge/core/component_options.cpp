@@ -81,6 +81,7 @@ UdpOptions udp_options(const Config& config) {
 LedgerStageOptions ledger_options(const Config& config) {
     LedgerStageOptions o;
     o.path = config.ledger.path;
+    o.write_every = std::chrono::seconds(config.ledger.write_interval);
     if (const auto& cap = config.ledger.capacity; cap.peaks > 0)
         o.capacity = CapacityOptions{cap.peaks, cap.quarter_hours ? 900 : 3600, cap.steps};
     return o;

@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 
+#include "bridge/config/config.hpp"
 #include "bridge/ledger/ledger.hpp"
 #include "bridge/record/energy_totals.hpp"
 #include "bridge/outputs/output_log.hpp"
@@ -25,7 +26,7 @@ namespace bridge {
 
 struct LedgerStageOptions {
     std::string path = "/var/lib/dlms2mqtt/ledger.sqlite";
-    std::chrono::seconds write_every{60};
+    std::chrono::seconds write_every{Config::Ledger{}.write_interval};
     std::optional<CapacityOptions> capacity;  // ledger.capacity, when configured
 };
 

@@ -198,6 +198,7 @@ TEST_CASE("a wrong type or a value out of range names the line, the value and th
         {"csv:\n  interval: hour\n", "2: csv.interval: 'hour' is not a CSV interval; use push or minute"},
         {"ledger:\n  capacity:\n    steps: 5, 2\n",
          "3: ledger.capacity.steps: '5, 2' is not a list of rising kW thresholds; use e.g. \"2, 5, 10, 15, 20\""},
+        {"ledger:\n  write_interval: 30\n", "2: ledger.write_interval: '30' is not a number of seconds; use 60-3600"},
         {"ledger:\n  capacity:\n    period: day\n", "3: ledger.capacity.period: 'day' is not a capacity period; use hour or 15min"},
         {"log:\n  level: verbose\n", "2: log.level: 'verbose' is not a log level; use debug, info, warning or error"},
         {"queue:\n  capacity: 0\n", "2: queue.capacity: '0' is not a queue size; use 1-100000"},
