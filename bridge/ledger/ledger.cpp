@@ -71,10 +71,6 @@ LedgerError explain(const std::string& path, const sqlite::Error& e) {
     }
 }
 
-}  // namespace
-
-namespace {
-
 // A period as its row holds it.
 struct StoredPeriod {
     std::array<double, kChannels> settled{}, pending{};
@@ -105,13 +101,47 @@ StoredPeriod read_period(const sqlite::Statement& row, int at) {
     return p;
 }
 
+std::string title_hex(const dlms::ReplayGuard::Title& title) {
+    static constexpr char kDigits[] = "0123456789ABCDEF";
+    std::string out;
+    for (auto b : title) {
+        out += kDigits[b >> 4];
+        out += kDigits[b & 15];
+    }
+    return out;
+}
+
+std::string period_upsert_sql() {
+    const std::string columns = "meter, start, " + period_columns();
+    std::string assignments;
+    for (std::size_t c = 0; c < kChannels; ++c) {
+        for (const char* prefix : {"energy_", "pending_"}) {
+            const std::string name = prefix + std::string(kChannelNames[c]);
+            assignments += name + " = excluded." + name + ", ";
+        }
+    }
+    assignments += "power_min = excluded.power_min, power_max = excluded.power_max, power_ws = excluded.power_ws, "
+                   "covered_s = excluded.covered_s, start_read = excluded.start_read, end_read = excluded.end_read";
+    return "INSERT INTO period (" + columns + ") VALUES (" + placeholders(8 + 2 * kChannels) +
+           ") ON CONFLICT (meter, start) DO UPDATE SET " + assignments;
+}
+
+// The local start of the capacity period holding `t` (an hour or a quarter-hour; offsets in whole
+// quarter-hours), and the local day it belongs to.
+std::pair<std::int64_t, std::int64_t> capacity_period(std::int64_t t, std::int64_t length) {
+    const std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    localtime_r(&tt, &tm);
+    const std::int64_t local = t + tm.tm_gmtoff;
+    const std::int64_t start = t - ((local % length) + length) % length;
+    const std::int64_t day = t - ((local % 86400) + 86400) % 86400;
+    return {start, day};
+}
+
 }  // namespace
 
 struct Ledger::Period : StoredPeriod {
-    bool dirty = false;
-    bool has_pending() const {
-        return std::any_of(pending.begin(), pending.end(), [](double p) { return p != 0; });
-    }
+    bool dirty = false;  // changed since the last flush
 };
 
 struct Ledger::Meter {
@@ -365,43 +395,10 @@ bool Ledger::dirty() const {
     return std::any_of(meters_.begin(), meters_.end(), [](const auto& e) { return e.second->dirty; });
 }
 
-namespace {
-
-std::string title_hex(const dlms::ReplayGuard::Title& title) {
-    static constexpr char kDigits[] = "0123456789ABCDEF";
-    std::string out;
-    for (auto b : title) {
-        out += kDigits[b >> 4];
-        out += kDigits[b & 15];
-    }
-    return out;
-}
-
-}  // namespace
-
 struct Ledger::Statements {
     explicit Statements(sqlite::Database& db);
     sqlite::Statement counter, baseline, update, upsert;
 };
-
-namespace {
-
-std::string period_upsert_sql() {
-    const std::string columns = "meter, start, " + period_columns();
-    std::string assignments;
-    for (std::size_t c = 0; c < kChannels; ++c) {
-        for (const char* prefix : {"energy_", "pending_"}) {
-            const std::string name = prefix + std::string(kChannelNames[c]);
-            assignments += name + " = excluded." + name + ", ";
-        }
-    }
-    assignments += "power_min = excluded.power_min, power_max = excluded.power_max, power_ws = excluded.power_ws, "
-                   "covered_s = excluded.covered_s, start_read = excluded.start_read, end_read = excluded.end_read";
-    return "INSERT INTO period (" + columns + ") VALUES (" + placeholders(8 + 2 * kChannels) +
-           ") ON CONFLICT (meter, start) DO UPDATE SET " + assignments;
-}
-
-}  // namespace
 
 Ledger::Statements::Statements(sqlite::Database& db)
     : counter(db.prepare("INSERT OR REPLACE INTO replay_counter (title, last, retired) VALUES (?, ?, ?)")),
@@ -566,19 +563,6 @@ std::optional<EnergyTotals> Ledger::totals(const std::string& serial) {
     return out;
 }
 
-// The local start of the capacity period holding `t` (an hour or a quarter-hour; offsets in whole
-// quarter-hours), and the local day it belongs to.
-namespace {
-std::pair<std::int64_t, std::int64_t> capacity_period(std::int64_t t, std::int64_t length) {
-    const std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    localtime_r(&tt, &tm);
-    const std::int64_t local = t + tm.tm_gmtoff;
-    const std::int64_t start = t - ((local % length) + length) % length;
-    const std::int64_t day = t - ((local % 86400) + 86400) % 86400;
-    return {start, day};
-}
-}  // namespace
 
 void Ledger::capacity(Meter& m, std::int64_t t, EnergyTotals& out) {
     const CapacityOptions& cap = *options_.capacity;

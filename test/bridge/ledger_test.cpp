@@ -40,25 +40,12 @@ using namespace std::chrono_literals;
 constexpr const char* kZone = "Europe/Copenhagen";
 constexpr std::int64_t kStep = 60;  // seconds between pushes
 
-// The test's own clock arithmetic in the zone the daemon is given.
-struct Zone {
-    Zone() {
-        setenv("TZ", kZone, 1);
-        tzset();
-    }
-};
-const Zone zone;
+// The test's own clock arithmetic in the zone the daemon is given (kZone).
+const bool in_copenhagen = (outputs_test::use_copenhagen_time(), true);
 
-// Unix seconds of a local wall time in kZone (isdst: -1 = let mktime decide).
-std::int64_t local(int y, int mo, int d, int h, int mi = 0, int isdst = -1) {
-    std::tm tm{};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_isdst = isdst;
-    return static_cast<std::int64_t>(std::mktime(&tm));
+// Unix seconds of a local wall time in kZone.
+std::int64_t local(int y, int mo, int d, int h, int mi = 0) {
+    return static_cast<std::int64_t>(std::chrono::system_clock::to_time_t(outputs_test::local_time(y, mo, d, h, mi, 0)));
 }
 
 // The simulated meter, its pushes every kStep seconds from `start`, registers on the hour. Every
@@ -203,6 +190,23 @@ void check_hours_exact(Ledger& ledger, const Capture& c) {
         CHECK(row["exact"] == true);
         CHECK(row["end"] == iso(next->first));
     }
+}
+
+// Replays `c` with MQTT on `broker`; every state message the probe saw, in order (one a push).
+std::vector<json> replay_states(Ledger& ledger, const test_mqtt::Mosquitto& broker, test_mqtt::MqttProbe& probe,
+                                const Capture& c) {
+    ledger.broker_port = broker.port();
+    ledger.replay(c);
+    const std::string state_topic = "dlms2mqtt/12345678/state";
+    REQUIRE(probe.wait_for([&](const test_mqtt::MqttProbe::Messages& all) {
+        std::size_t n = 0;
+        for (const auto& m : all) n += m.topic == state_topic;
+        return n >= c.frames.size();
+    }, 30s));
+    std::vector<json> states;
+    for (const auto& m : probe.on_topic(state_topic)) states.push_back(json::parse(m.payload));
+    REQUIRE(states.size() == c.frames.size());
+    return states;
 }
 
 double total_wh(const std::map<std::string, json>& rows) {
@@ -415,19 +419,9 @@ TEST_CASE("ledger in Home Assistant: today's and this month's energy by the mete
     test_mqtt::Mosquitto broker;
     test_mqtt::MqttProbe probe(broker.port());
     Ledger ledger;
-    ledger.broker_port = broker.port();
     // From 22:00 to 02:30: the day changes at midnight, so "today" starts again from 0.
     const Capture c = simulate(local(2026, 9, 30, 22), local(2026, 10, 1, 2, 30));
-    ledger.replay(c);
-    const std::string state_topic = "dlms2mqtt/12345678/state";
-    REQUIRE(probe.wait_for([&](const test_mqtt::MqttProbe::Messages& all) {
-        std::size_t n = 0;
-        for (const auto& m : all) n += m.topic == state_topic;
-        return n >= c.frames.size();
-    }, 30s));
-    std::vector<json> states;
-    for (const auto& m : probe.on_topic(state_topic)) states.push_back(json::parse(m.payload));
-    REQUIRE(states.size() == c.frames.size());
+    const std::vector<json> states = replay_states(ledger, broker, probe, c);
     const json& last = states.back();
 
     // Today (1 October from midnight to 02:30) and this month, as the ledger's rows have them.
@@ -498,17 +492,9 @@ TEST_CASE("ledger: capacity tariff, the mean of the month's 3 largest hours on d
     test_mqtt::Mosquitto broker;
     test_mqtt::MqttProbe probe(broker.port());
     Ledger ledger;
-    ledger.broker_port = broker.port();
     ledger.extra = {{"DLMS2MQTT_LEDGER_CAPACITY_PEAKS", "3"}, {"DLMS2MQTT_LEDGER_CAPACITY_STEPS", "2, 5, 10, 15"}};
     const Capture c = simulate(local(2026, 2, 1, 0), local(2026, 2, 4, 23, 59));
-    ledger.replay(c);
-    const std::string state_topic = "dlms2mqtt/12345678/state";
-    REQUIRE(probe.wait_for([&](const test_mqtt::MqttProbe::Messages& all) {
-        std::size_t n = 0;
-        for (const auto& m : all) n += m.topic == state_topic;
-        return n >= c.frames.size();
-    }, 30s));
-    const json last = json::parse(probe.on_topic(state_topic).back().payload);
+    const json last = replay_states(ledger, broker, probe, c).back();
 
     // Expected from the ledger's own hour rows: each day's largest hour, the 3 largest of those.
     std::map<std::string, double> day_max;
