@@ -237,6 +237,7 @@ std::vector<Message> bridge_discovery_messages(const Topics& topics, std::string
         {"pushes", "Pushes decoded", "total_increasing", "mdi:counter"},
         {"error_total", "Decode errors", "total_increasing", "mdi:alert-circle-outline"},
         {"last_error", "Last error", "", "mdi:alert-outline"},
+        {"ledger", "Ledger", "", "mdi:database-outline"},
     };
     for (const auto& f : fields) {
         json c = config("sensor", f.key, f.name);
@@ -245,9 +246,12 @@ std::vector<Message> bridge_discovery_messages(const Topics& topics, std::string
         c["availability"] = json::array({availability_entry(status)});
         c["icon"] = f.icon;
         if (!f.state_class.empty()) c["state_class"] = f.state_class;
-        if (f.key == "last_error") {
+        // A state is at most 255 characters: the message, which names a file and a fix, is an
+        // attribute.
+        if (f.key == "last_error" || f.key == "ledger") {
             c["json_attributes_topic"] = state;
-            c["json_attributes_template"] = "{{ {'message': value_json.last_error_message} | tojson }}";
+            c["json_attributes_template"] =
+                "{{ {'message': value_json." + std::string(f.key) + "_message} | tojson }}";
         }
         out.push_back({topic("sensor", f.key), c.dump(), true});
     }

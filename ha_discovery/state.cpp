@@ -165,12 +165,15 @@ void add_last_error(json& out, const LastError& last_error) {
 }
 }  // namespace
 
-json bridge_state_json(std::string_view serial_link, const dlms::DecodeStats& stats, const LastError& last_error) {
+json bridge_state_json(std::string_view serial_link, const dlms::DecodeStats& stats, const LastError& last_error,
+                       const LedgerState& ledger) {
     json out = {
         {"serial_link", std::string(serial_link)},
         {"pushes", stats.pushes},
         {"errors", errors_by_kind(stats)},
         {"error_total", stats.error_total()},
+        {"ledger", std::string(ledger.state)},
+        {"ledger_message", std::string(ledger.message)},
     };
     add_last_error(out, last_error);
     return out;

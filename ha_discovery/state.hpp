@@ -56,10 +56,17 @@ nlohmann::json diagnostics_json(const dlms::DecodeStats& stats, std::uint32_t fr
 void update_diagnostics(nlohmann::json& out, const dlms::DecodeStats& stats, std::uint32_t frame_counter,
                         double seconds_since_last_push, const LastError& last_error = {});
 
+// The ledger as the bridge device shows it: "ok", "off" (ledger.enabled: false) or "error", and
+// what went wrong (the file and the fix), empty when nothing did.
+struct LedgerState {
+    std::string_view state = "off";
+    std::string_view message;
+};
+
 // The bridge device's state (<base>/bridge/state): the meter line ("connected", "no data",
-// "disconnected", "replay"), the line's counters and its last error.
+// "disconnected", "replay"), the line's counters, its last error and the ledger's state.
 nlohmann::json bridge_state_json(std::string_view serial_link, const dlms::DecodeStats& stats,
-                                 const LastError& last_error);
+                                 const LastError& last_error, const LedgerState& ledger = {});
 
 // ---- Building blocks, shared with discovery and usable by other sinks ----
 

@@ -167,7 +167,9 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
     // tick (meter offline after 3 push intervals, diagnostics once per interval, the line's state
     // on the bridge device) needs no finer grain than half a push interval, and never less than 1 s.
     const auto tick_period = std::max<std::chrono::milliseconds>(1s, settings.push_interval / 2);
-    auto last_tick = std::chrono::steady_clock::now();
+    // The first tick comes at once: every output knows the line's and the ledger's state from the
+    // start (a replay can be over before a second tick period).
+    auto last_tick = std::chrono::steady_clock::now() - tick_period;
     std::uint64_t dropped_reported = 0;
     std::string last_link;  // none yet: the first tick tells every output the line's state
     // The watchdog's heartbeat comes from this loop and nowhere else: a worker stuck in a sink
@@ -183,7 +185,8 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
         if (now - last_tick >= tick_period) {
             last_tick = now;
             const dlms::DecodeStats stats = line_stats();
-            const LineState line{to_string(counters.link), stats, std::chrono::system_clock::now()};
+            const LineState line{to_string(counters.link), stats, std::chrono::system_clock::now(),
+                                 ledger ? ledger->state() : "off", ledger ? ledger->problem() : std::string_view()};
             if (line.link != last_link) {
                 last_link = line.link;
                 for (auto& output : outputs) output->link_changed(line);

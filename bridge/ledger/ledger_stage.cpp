@@ -93,7 +93,8 @@ LedgerStage::LedgerStage(LedgerStageOptions options, WarnFn warn)
         ledger_options.capacity = options_.capacity;
         ledger_ = std::make_unique<Ledger>(std::move(ledger_options));
     } catch (const LedgerError& e) {
-        warn_(std::string(e.what()) + "; going on without the ledger");
+        problem_ = std::string(e.what()) + "; going on without the ledger";
+        warn_(problem_);
     }
 }
 
@@ -152,8 +153,10 @@ void LedgerStage::write() {
         } else {
             ledger_->flush();
         }
+        problem_.clear();
     } catch (const std::exception& e) {
-        write_failed_(std::string(e.what()) + " (what is not written yet stays in memory and is written once it can be)");
+        problem_ = std::string(e.what()) + " (what is not written yet stays in memory and is written once it can be)";
+        write_failed_(problem_);
     }
 }
 

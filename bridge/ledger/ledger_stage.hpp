@@ -1,11 +1,12 @@
 // The ledger in the push path: each accepted push, dated by the meter's clock, is counted before
 // its record is built, and the record carries the meter's totals (today, this month, the last
-// quarter-hour and hour) to every output. What changed is written at most once a minute of the
-// meter's clock (so a replayed capture writes as the live meter would have) and at a clean stop.
+// quarter-hour and hour) to every output. What changed is written at most once a write interval
+// of the meter's clock (ledger.write_interval, a minute by default; so a replayed capture writes as
+// the live meter would have) and at a clean stop.
 //
 // A ledger file that cannot be used is one clear error at start, and the daemon goes on without
-// the ledger; a failed write (a full disk) is logged, rate-limited, and retried a minute later
-// with nothing lost from memory.
+// the ledger; a failed write (a full disk) is logged, rate-limited, and retried at the next write
+// with nothing lost from memory. Both show on the bridge device (state() and problem()).
 #pragma once
 
 #include <chrono>
@@ -25,7 +26,7 @@
 namespace bridge {
 
 struct LedgerStageOptions {
-    std::string path = "/var/lib/dlms2mqtt/ledger.sqlite";
+    std::string path = Config::Ledger{}.path;
     std::chrono::seconds write_every{Config::Ledger{}.write_interval};
     std::optional<CapacityOptions> capacity;  // ledger.capacity, when configured
 };
@@ -61,6 +62,10 @@ public:
     std::optional<KeptState> kept();
     void keep(std::function<KeptState()> source) { keep_ = std::move(source); }
     bool open() const { return ledger_ != nullptr; }
+    // "ok", or "error" with what went wrong: the file could not be opened, or the last write
+    // failed (cleared by the next write that works).
+    std::string_view state() const { return problem_.empty() ? "ok" : "error"; }
+    const std::string& problem() const { return problem_; }
 
 private:
     void write();
@@ -70,6 +75,7 @@ private:
     RateLimitedWarning write_failed_;
     std::unique_ptr<Ledger> ledger_;
     std::function<KeptState()> keep_;
+    std::string problem_;
     std::optional<std::int64_t> last_write_;  // the meter time of the last write
     std::set<std::string> clock_warned_;  // meters whose wild clock was logged, until it is sane again
 };

@@ -131,13 +131,16 @@ void MqttSink::add_failure(Outbox& out, const std::string& slug, Meter& meter, c
     if (due) add_diagnostics(out, slug, meter, failure.when);
 }
 
-void MqttSink::update_line(std::string_view serial_link, const dlms::DecodeStats& stats, Clock::time_point now) {
+void MqttSink::update_line(std::string_view serial_link, const dlms::DecodeStats& stats, Clock::time_point now,
+                           ha::LedgerState ledger) {
     Outbox out;
     try {
         std::lock_guard lock(mutex_);
         for (auto& [slug, meter] : meters_) meter.stats = stats;
         line_stats_ = stats;
-        const bool changed = serial_link != serial_link_;
+        const bool changed = serial_link != serial_link_ || ledger.state != ledger_ || ledger.message != ledger_message_;
+        ledger_ = ledger.state;
+        ledger_message_ = ledger.message;
         const bool moved = stats.pushes != published_pushes_ || stats.error_total() != published_errors_;
         serial_link_ = serial_link;
         if (changed || (moved && now - last_bridge_state_ >= options_.push_interval)) add_bridge_state(out, now);
@@ -149,7 +152,9 @@ void MqttSink::update_line(std::string_view serial_link, const dlms::DecodeStats
 
 void MqttSink::add_bridge_state(Outbox& out, Clock::time_point now) {
     out.push_back({ha::bridge_state_topic(options_.topics),
-                   dump(ha::bridge_state_json(serial_link_, line_stats_, last_error(last_error_, last_error_message_))), true});
+                   dump(ha::bridge_state_json(serial_link_, line_stats_, last_error(last_error_, last_error_message_),
+                                              {ledger_, ledger_message_})),
+                   true});
     published_pushes_ = line_stats_.pushes;
     published_errors_ = line_stats_.error_total();
     last_bridge_state_ = now;

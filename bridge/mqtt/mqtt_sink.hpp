@@ -52,9 +52,11 @@ public:
     void push(const RecordPtr& record) override;
     void failure(const Failure& failure) override { take_failure(failure); }
     // The bridge device shows the line's state; the tick also moves diagnostics and availability.
-    void link_changed(const LineState& line) override { update_line(line.link, line.stats, line.now); }
+    void link_changed(const LineState& line) override {
+        update_line(line.link, line.stats, line.now, {line.ledger, line.ledger_message});
+    }
     void tick(const LineState& line) override {
-        update_line(line.link, line.stats, line.now);
+        update_line(line.link, line.stats, line.now, {line.ledger, line.ledger_message});
         tick(line.now);
     }
 
@@ -68,7 +70,9 @@ public:
     // state of the meter's line ("connected", "no data", "disconnected", "replay"): shown on the
     // next diagnostics of every meter and on the bridge device, whose state goes out (retained)
     // when the line changes and at most once per push interval when only the counters move.
-    void update_line(std::string_view serial_link, const dlms::DecodeStats& stats, Clock::time_point now);
+    // The ledger's state goes out on the bridge device too, at once when it changes.
+    void update_line(std::string_view serial_link, const dlms::DecodeStats& stats, Clock::time_point now,
+                     ha::LedgerState ledger = {});
 
     // Called about once a second: a meter silent for silence_limit() turns "offline", and
     // diagnostics are republished every push_interval so the time since the last push moves.
@@ -124,6 +128,7 @@ private:
 
     // The bridge device (under mutex_ too).
     std::string serial_link_ = "connecting";
+    std::string ledger_ = "off", ledger_message_;
     dlms::DecodeStats line_stats_;
     std::uint64_t published_errors_ = 0, published_pushes_ = 0;
     dlms::ErrorCode last_error_{};

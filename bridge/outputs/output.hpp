@@ -28,6 +28,9 @@ struct LineState {
     std::string_view link;
     const dlms::DecodeStats& stats;
     std::chrono::system_clock::time_point now;
+    // The ledger: "ok", "off" or "error", and what went wrong (empty when nothing did).
+    std::string_view ledger = "off";
+    std::string_view ledger_message = {};
 };
 
 class Output {

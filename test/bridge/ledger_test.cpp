@@ -373,7 +373,10 @@ TEST_CASE("ledger: an hourly list sent again and a meter clock gone wild are kep
 }
 
 TEST_CASE("ledger: a file that is not SQLite is one clear error, and the daemon goes on without the ledger") {
+    test_mqtt::Mosquitto broker;
+    test_mqtt::MqttProbe probe(broker.port());
     Ledger ledger;
+    ledger.broker_port = broker.port();
     {
         std::ofstream out(ledger.db);
         out << "meter,start,end\nthis is a CSV file someone put here\n";
@@ -388,6 +391,12 @@ TEST_CASE("ledger: a file that is not SQLite is one clear error, and the daemon 
         for (std::string line; std::getline(in, line);) ++rows;
     }
     CHECK(rows >= c.frames.size());
+    // Home Assistant sees it too, on the bridge device: the state, and the message as an attribute.
+    const auto bridge = probe.wait_for_topic("dlms2mqtt/bridge/state");
+    REQUIRE(bridge.has_value());
+    const json state = json::parse(bridge->payload);
+    CHECK(state["ledger"] == "error");
+    CHECK(state["ledger_message"].get<std::string>().find(ledger.db.string() + " is not a SQLite database") != std::string::npos);
     // The file is left as it was.
     std::ifstream in(ledger.db);
     std::string first;

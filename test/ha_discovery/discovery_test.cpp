@@ -337,7 +337,7 @@ TEST_CASE("The bridge device: connectivity from the status topic, line state and
     CHECK(connection.at("payload_on") == "online");
     CHECK(connection.at("payload_off") == "offline");
     CHECK_FALSE(connection.contains("availability"));  // it is the availability
-    for (const char* key : {"serial_link", "pushes", "error_total", "last_error"}) {
+    for (const char* key : {"serial_link", "pushes", "error_total", "last_error", "ledger"}) {
         CAPTURE(key);
         const auto& c = by_topic.at(node + key + "/config");
         CHECK(c.at("state_topic") == "meters/house/bridge/state");
@@ -349,7 +349,7 @@ TEST_CASE("The bridge device: connectivity from the status topic, line state and
         const json state = ha::bridge_state_json("connected", dlms::DecodeStats{}, {});
         CHECK(state.contains(template_key(c)));
     }
-    CHECK(messages.size() == 5);
+    CHECK(messages.size() == 6);
 
     // Each meter device names the bridge it came through.
     const auto meter = by_key(ha::discovery_messages(kamstrup_three_phase(), topics, kVersion));
