@@ -7,10 +7,11 @@
 // both of its edges (within `edge_tolerance`) and nothing of it is pending.
 //
 // Times are the meter's clock in UTC seconds; a period starts at a multiple of 900 s, which is a
-// local quarter-hour in every time zone whose offset is a multiple of 15 minutes. Local time only
-// groups periods into hours, days and months when the ledger is read (ledger_query.hpp).
+// local quarter-hour in every time zone whose offset is a multiple of 15 minutes. Local time (TZ)
+// places the running totals' days and months and the capacity tariff's periods, and groups the
+// periods into hours, days and months when the ledger is read (ledger_query.hpp).
 //
-// What changed is written at most once a `flush()`, in one transaction with the meter's anchor
+// What changed is written by flush(), in one transaction with the meter's anchor
 // (last register reading) and last sample, so a crash loses at most what came since the last
 // flush and never counts anything twice: after a restart the next register reading settles the
 // energy since the anchor that was written.
