@@ -167,11 +167,19 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
     // tick (meter offline after 3 push intervals, diagnostics once per interval, the line's state
     // on the bridge device) needs no finer grain than half a push interval, and never less than 1 s.
     const auto tick_period = std::max<std::chrono::milliseconds>(1s, settings.push_interval / 2);
-    // The first tick comes at once: every output knows the line's and the ledger's state from the
-    // start (a replay can be over before a second tick period).
-    auto last_tick = std::chrono::steady_clock::now() - tick_period;
+    auto last_tick = std::chrono::steady_clock::now();
     std::uint64_t dropped_reported = 0;
     std::string last_link;  // none yet: the first tick tells every output the line's state
+    const auto tick_outputs = [&] {
+        const dlms::DecodeStats stats = line_stats();
+        const LineState line{to_string(counters.link), stats, std::chrono::system_clock::now(),
+                             ledger ? ledger->state() : "off", ledger ? ledger->problem() : std::string_view()};
+        if (line.link != last_link) {
+            last_link = line.link;
+            for (auto& output : outputs) output->link_changed(line);
+        }
+        for (auto& output : outputs) output->tick(line);
+    };
     // The watchdog's heartbeat comes from this loop and nowhere else: a worker stuck in a sink
     // stops it, and systemd restarts the daemon. It rides on the tick's wake-ups.
     Heartbeat heartbeat(notifier.heartbeat_period(), [&] { notifier.watchdog(); });
@@ -184,14 +192,7 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
         const auto now = std::chrono::steady_clock::now();
         if (now - last_tick >= tick_period) {
             last_tick = now;
-            const dlms::DecodeStats stats = line_stats();
-            const LineState line{to_string(counters.link), stats, std::chrono::system_clock::now(),
-                                 ledger ? ledger->state() : "off", ledger ? ledger->problem() : std::string_view()};
-            if (line.link != last_link) {
-                last_link = line.link;
-                for (auto& output : outputs) output->link_changed(line);
-            }
-            for (auto& output : outputs) output->tick(line);
+            tick_outputs();
             if (const auto dropped = queue.dropped(); dropped != dropped_reported) {
                 log_warning(std::to_string(dropped - dropped_reported) + " frames dropped: the worker fell behind the serial port");
                 dropped_reported = dropped;
@@ -209,6 +210,9 @@ int run_daemon(const Config& config, const RunOptions& options, StopSignal& stop
     notifier.stopping("stopping: " + summary);
     log_info("stopping: " + summary);
     if (ledger) ledger->finish();
+    // A last tick: the outputs show the final counters and the ledger's state (a replay can be
+    // over before the first tick came).
+    tick_outputs();
     for (auto& output : outputs) output->finish();
     return reader.failed ? 1 : 0;
 }
