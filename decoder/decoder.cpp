@@ -118,7 +118,10 @@ bool accept_counter(Ctx& c, ByteView title, std::uint32_t counter, std::size_t c
         c.fail(make_error(ErrorCode::replayed, Layer::crypto, counter_offset, "invocation counter not above the last one: replayed or old push"), apdu);
         return false;
     }
-    if (outcome.verdict == ReplayGuard::Verdict::reset) c.warn(Warning::counter_reset);
+    if (outcome.verdict == ReplayGuard::Verdict::reset) {
+        ++c.stats.counter_resets;
+        c.warn(Warning::counter_reset);
+    }
     c.stats.missed_pushes += outcome.missed;
     return true;
 }

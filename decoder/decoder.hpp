@@ -37,6 +37,7 @@ struct DecodeStats {
     std::uint64_t missed_pushes = 0;   // gaps in the invocation counter
     std::uint64_t garbage_bytes = 0;   // bytes skipped while resynchronising
     std::uint64_t unplaced_values = 0; // values of decoded pushes that no layout could name (Push::unplaced_values)
+    std::uint64_t counter_resets = 0;  // a meter's invocation counter started again (Warning::counter_reset)
     std::array<std::uint64_t, kErrorCodeCount> errors{};  // by ErrorCode
     std::uint32_t last_frame_counter = 0;
 

@@ -4,13 +4,14 @@
 # (cmake -P).
 #
 #   decoder/ <- ha_discovery/ <- bridge/        decoder/ <- simulator/ (frame builders, the meter)
-#   inside bridge/: config <- record <- outputs <- ledger <- mqtt <- core <- commands; only commands runs
+#   inside bridge/: config <- record <- outputs <- ledger <- mqtt, http <- core <- commands; only commands runs
 #   the simulator. bridge/outputs/ renders the record without Home Assistant's naming: nothing of
 #   ha_discovery/.
 cmake_minimum_required(VERSION 3.25)  # policies for script mode (IN_LIST)
 
 set(layers decoder ha_discovery simulator
-           bridge/config bridge/record bridge/outputs bridge/ledger bridge/mqtt bridge/core bridge/commands)
+           bridge/config bridge/record bridge/outputs bridge/ledger bridge/mqtt bridge/http bridge/core
+           bridge/commands)
 set(may_include_decoder         decoder)
 set(may_include_ha_discovery    decoder ha_discovery)
 set(may_include_simulator       decoder simulator)
@@ -19,10 +20,11 @@ set(may_include_bridge/record   decoder ha_discovery bridge/config bridge/record
 set(may_include_bridge/outputs  decoder bridge/config bridge/record bridge/outputs)
 set(may_include_bridge/ledger   decoder bridge/config bridge/record bridge/outputs bridge/ledger)
 set(may_include_bridge/mqtt     decoder ha_discovery bridge/config bridge/record bridge/outputs bridge/ledger bridge/mqtt)
+set(may_include_bridge/http     decoder ha_discovery bridge/config bridge/record bridge/outputs bridge/ledger bridge/http)
 set(may_include_bridge/core     decoder ha_discovery bridge/config bridge/record bridge/outputs bridge/ledger bridge/mqtt
-                                bridge/core)
+                                bridge/http bridge/core)
 set(may_include_bridge/commands decoder ha_discovery simulator bridge/config bridge/record
-                                bridge/outputs bridge/ledger bridge/mqtt bridge/core bridge/commands)
+                                bridge/outputs bridge/ledger bridge/mqtt bridge/http bridge/core bridge/commands)
 
 # A folder under bridge/ that no rule names has no place in the order yet: it must get one.
 file(GLOB bridge_dirs LIST_DIRECTORIES true RELATIVE "${SOURCE_DIR}" "${SOURCE_DIR}/bridge/*")

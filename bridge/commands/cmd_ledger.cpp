@@ -1,7 +1,6 @@
 // dlms2mqtt ledger [--config F] [--every 15min|hour|day|month] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
 //                  [--format csv|json]: the ledger's periods summed per meter, read-only (safe
 // while the daemon writes).
-#include <cstdio>
 #include <iostream>
 
 #include "bridge/commands/args.hpp"
@@ -20,19 +19,12 @@ constexpr const char* kUsage =
     "import and export energy (kWh, reactive kvarh), the net power's min, mean and max (W), and whether\n"
     "the row is exact (registers read at both its edges) or estimated.\n"
     "  --every    15min (default), hour, day or month\n"
-    "  --from     first local day (default: the first in the ledger)\n"
-    "  --to       last local day, included (default: the last in the ledger)\n"
+    "  --from     first local day, YYYY-MM-DD, today, yesterday or month (its first day)\n"
+    "             (default: the first in the ledger)\n"
+    "  --to       last local day, included, as --from (default: the last in the ledger)\n"
     "  --format   csv (default, with a header) or json (one object a line)\n"
     "The file is ledger.path of the settings `run` reads (--config F, else DLMS2MQTT_CONFIG or\n"
     "/etc/dlms2mqtt/config.yaml, with the DLMS2MQTT_* environment over it).\n";
-
-std::optional<LocalDate> parse_day(const std::string& text) {
-    LocalDate d;
-    char tail = 0;
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &d.year, &d.month, &d.day, &tail) != 3) return std::nullopt;
-    if (d.year < 1970 || d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31) return std::nullopt;
-    return d;
-}
 
 }  // namespace
 
@@ -44,12 +36,8 @@ int ledger_command(const ArgList& argv) {
         return a.error.empty() && a.positional.empty() ? 0 : 2;
     }
     const std::string every_text = a.get("--every").value_or("15min");
-    LedgerEvery every;
-    if (every_text == "15min") every = LedgerEvery::quarter_hour;
-    else if (every_text == "hour") every = LedgerEvery::hour;
-    else if (every_text == "day") every = LedgerEvery::day;
-    else if (every_text == "month") every = LedgerEvery::month;
-    else {
+    const auto every = parse_every(every_text);
+    if (!every) {
         std::cerr << "dlms2mqtt ledger: --every " << every_text << ": use 15min, hour, day or month\n";
         return 2;
     }
@@ -58,19 +46,19 @@ int ledger_command(const ArgList& argv) {
         std::cerr << "dlms2mqtt ledger: --format " << format << ": use csv or json\n";
         return 2;
     }
-    std::int64_t from = 0, to = std::int64_t{1} << 40;
-    for (const char* option : {"--from", "--to"}) {
-        const auto text = a.get(option);
+    std::optional<LocalDate> days[2];
+    const char* options[2] = {"--from", "--to"};
+    for (int i = 0; i < 2; ++i) {
+        const auto text = a.get(options[i]);
         if (!text) continue;
-        auto day = parse_day(*text);
-        if (!day) {
-            std::cerr << "dlms2mqtt ledger: " << option << " " << *text << ": use a date as YYYY-MM-DD\n";
+        days[i] = parse_local_day(*text);
+        if (!days[i]) {
+            std::cerr << "dlms2mqtt ledger: " << options[i] << " " << *text
+                      << ": use a date as YYYY-MM-DD, or today, yesterday or month\n";
             return 2;
         }
-        if (std::string_view(option) == "--to") ++day->day;  // the day itself is included
-        const std::int64_t at = Clock::to_time_t(local_midnight(*day));
-        (std::string_view(option) == "--from" ? from : to) = at;
     }
+    const LedgerRange range = day_range(days[0], days[1]);
     const auto loaded = load_command_config(a.get("--config"));
     if (const auto* e = std::get_if<ConfigError>(&loaded)) {
         std::cerr << "dlms2mqtt ledger: " << e->message << "\n";
@@ -80,7 +68,7 @@ int ledger_command(const ArgList& argv) {
     try {
         // Periods whose start lies in the range; the whole first and last row (a month asked
         // from its middle) are not fetched.
-        const auto rows = summarise(read_periods(path, from, to), every);
+        const auto rows = summarise(read_periods(path, range.from, range.to), *every);
         if (format == "csv") write_csv(std::cout, rows);
         else write_json_lines(std::cout, rows);
     } catch (const LedgerError& e) {

@@ -22,7 +22,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: dlms2mqtt simulate [--pty [--link PATH] | --out FILE] [--count N] [--interval SECONDS]\n"
     "                          [--fast] [--hex] [--meter-number N] [--seed N] [--plain]\n"
-    "                          [--start UNIX_SECONDS] [--registers-every SECONDS]\n"
+    "                          [--start UNIX_SECONDS] [--registers-every SECONDS] [--first-counter N]\n"
     "\n"
     "Writes encrypted Kamstrup OMNIPOWER-style pushes, with changing household values, at the meter's\n"
     "pace (every 10 s), encrypted with the demo keys:\n"
@@ -38,7 +38,9 @@ constexpr const char* kUsage =
     "  --plain          unencrypted pushes\n"
     "  --start T        the meter clock's first time, in seconds since 1970 (default: now)\n"
     "  --registers-every S  the energy registers only in pushes at a multiple of S seconds of the\n"
-    "                   local day (3600: Kamstrup's hourly list); default: in every push\n";
+    "                   local day (3600: Kamstrup's hourly list); default: in every push\n"
+    "  --first-counter N  the first push's invocation counter (default 1): a meter that went on\n"
+    "                   pushing after an earlier capture\n";
 
 bool write_all(int fd, const std::uint8_t* p, std::size_t n) {
     while (n > 0) {
@@ -75,7 +77,7 @@ struct Pty {
 
 int simulate_command(const ArgList& argv) {
     const Args a = parse_args(argv, {"--out", "--count", "--interval", "--link", "--meter-number", "--seed", "--start",
-                                        "--registers-every"},
+                                        "--registers-every", "--first-counter"},
                               {"--pty", "--fast", "--hex", "--plain", "--help", "-h"});
     if (a.has("--help") || a.has("-h")) {
         std::cout << kUsage;
@@ -86,7 +88,7 @@ int simulate_command(const ArgList& argv) {
         return 2;
     }
     std::uint64_t count = 0;
-    std::uint32_t interval = 10, meter_number = 12345678, seed = 1, registers_every = 0;
+    std::uint32_t interval = 10, meter_number = 12345678, seed = 1, registers_every = 0, first_counter = 1;
     std::optional<std::int64_t> start;
     try {
         if (auto s = a.get("--start")) start = std::stoll(*s);
@@ -95,8 +97,10 @@ int simulate_command(const ArgList& argv) {
         interval = static_cast<std::uint32_t>(std::stoul(a.get("--interval").value_or("10")));
         meter_number = static_cast<std::uint32_t>(std::stoul(a.get("--meter-number").value_or("12345678")));
         seed = static_cast<std::uint32_t>(std::stoul(a.get("--seed").value_or("1")));
+        first_counter = static_cast<std::uint32_t>(std::stoul(a.get("--first-counter").value_or("1")));
     } catch (const std::exception&) {
-        std::cerr << "dlms2mqtt simulate: --count, --interval, --meter-number, --seed, --start and --registers-every take whole numbers\n";
+        std::cerr << "dlms2mqtt simulate: --count, --interval, --meter-number, --seed, --start, --registers-every and\n"
+                     "--first-counter take whole numbers\n";
         return 2;
     }
     if (interval == 0 && !a.has("--fast")) interval = 1;
@@ -131,6 +135,7 @@ int simulate_command(const ArgList& argv) {
     sim::KamstrupMeter::Options o;
     o.meter_number = meter_number;
     o.seed = seed;
+    o.first_counter = first_counter;
     o.interval_seconds = interval ? interval : 10;
     o.security = a.has("--plain") ? 0 : 0x30;
     o.registers_every = registers_every;

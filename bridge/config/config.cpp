@@ -276,6 +276,12 @@ Config Loader::finish() {
     // A part left out stays the profile's: {scaler: -2} alone keeps the quantity's unit.
     for (const auto& [key, partial] : scaling_) config_.meter.scaling.by_key[key] = partial;
     validate();
+    if (!config_.http.token_file.empty()) {
+        if (!config_.http.token.empty())
+            fail(origin("http.token_file"), {"is set together with http.token", "keep only one of the two"});
+        config_.http.token = read_secret_file(origin("http.token_file"), config_.http.token_file);
+        config_.source.secret_files.push_back(config_.http.token_file);
+    }
     if (config_.mqtt.client_id.empty()) config_.mqtt.client_id = "dlms2mqtt-" + host_name();
     return std::move(config_);
 }

@@ -84,6 +84,12 @@ struct Config {
             std::vector<double> steps;  // kW, rising: step 1 below the first, step k+1 from the k-th
         } capacity;
     };
+    // The live page, /metrics and the JSON API. Off while `listen` is empty.
+    struct Http {
+        std::string listen;      // "HOST:PORT" ("0.0.0.0:8780", "127.0.0.1:8780", "[::]:8780")
+        std::string token;       // required on every request when set (secret)
+        std::string token_file;  // the token is this file's content (for the token kept out of the file)
+    };
     struct Log {
         using Level = LogLevel;
         Level level = Level::info;
@@ -108,6 +114,7 @@ struct Config {
     Udp udp;
     Csv csv;
     Ledger ledger;
+    Http http;
     Log log;
     Queue queue;
     Health health;

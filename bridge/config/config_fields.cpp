@@ -213,6 +213,18 @@ Setter key(Member<std::optional<Key>> get, std::string_view which) {
     };
 }
 
+// "HOST:PORT", as tcp://HOST:PORT is read for the serial line (HOST an address or a name).
+Check set_http_listen(Config& c, const std::string& v) {
+    if (!v.empty()) {
+        std::string error;
+        if (!parse_tcp_endpoint("tcp://" + v, error))
+            return Problem{shown(v) + " " + error, "give an address and a port, e.g. 0.0.0.0:8780 (every interface) or "
+                                                    "127.0.0.1:8780 (this machine only)"};
+    }
+    c.http.listen = v;
+    return {};
+}
+
 using C = Config;
 using Parity = Config::Serial::Parity;
 using Level = Config::Log::Level;
@@ -264,6 +276,9 @@ const std::vector<Field>& fields() {
         {"ledger.capacity.period", false, choice<bool>([](C& c) -> auto& { return c.ledger.capacity.quarter_hours; },
                                                        {{"hour", false}, {"15min", true}}, "a capacity period")},
         {"ledger.capacity.steps", false, set_capacity_steps},
+        {"http.listen", false, set_http_listen},
+        {"http.token", true, text([](C& c) -> auto& { return c.http.token; })},
+        {"http.token_file", false, text([](C& c) -> auto& { return c.http.token_file; })},
         {"log.level", false, choice<Level>([](C& c) -> auto& { return c.log.level; },
                                            {{"debug", Level::debug}, {"info", Level::info}, {"warning", Level::warning}, {"error", Level::error}},
                                            "a log level")},
@@ -275,7 +290,7 @@ const std::vector<Field>& fields() {
 }
 
 constexpr std::string_view kSections[] = {"serial", "meter", "meter.scaling", "mqtt", "mqtt.tls",
-                                          "udp", "csv", "ledger", "ledger.capacity", "log", "queue", "health"};
+                                          "udp", "csv", "ledger", "ledger.capacity", "http", "log", "queue", "health"};
 
 std::string_view parent_of(std::string_view path) {
     const auto dot = path.rfind('.');

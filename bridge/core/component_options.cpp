@@ -1,5 +1,6 @@
 #include "bridge/core/component_options.hpp"
 
+#include "bridge/config/tcp_endpoint.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/core/version.hpp"
 
@@ -84,6 +85,19 @@ LedgerStageOptions ledger_options(const Config& config) {
     o.write_every = std::chrono::seconds(config.ledger.write_interval);
     if (const auto& cap = config.ledger.capacity; cap.peaks > 0)
         o.capacity = CapacityOptions{cap.peaks, cap.quarter_hours ? 900 : 3600, cap.steps};
+    return o;
+}
+
+HttpOptions http_options(const Config& config) {
+    HttpOptions o;
+    std::string error;
+    if (auto at = parse_tcp_endpoint("tcp://" + config.http.listen, error)) {  // checked when loaded
+        o.host = at->host;
+        o.port = at->port;
+    }
+    o.token = config.http.token;
+    if (config.ledger.enabled) o.ledger_path = config.ledger.path;
+    o.version = version();
     return o;
 }
 

@@ -7,6 +7,7 @@
 #include "bridge/core/daemon.hpp"
 #include "bridge/core/output_list.hpp"
 #include "bridge/core/serial_reader.hpp"
+#include "bridge/http/http_output.hpp"
 #include "bridge/ledger/ledger_stage.hpp"
 #include "bridge/mqtt/mqtt_output.hpp"
 #include "bridge/mqtt/mqtt_sink.hpp"
@@ -28,5 +29,6 @@ MqttOutputOptions mqtt_output_options(const OutputContext& context);
 UdpOptions udp_options(const Config& config);
 CsvOptions csv_options(const Config& config);
 LedgerStageOptions ledger_options(const Config& config);
+HttpOptions http_options(const Config& config);
 
 }  // namespace bridge

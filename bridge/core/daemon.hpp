@@ -2,7 +2,7 @@
 //
 //   serial port / capture ─► reader thread ─► BoundedQueue<LinkFrame> ─► worker thread ─► outputs
 //   (FdReader, reopened      (StreamFramer:    (drop-oldest)              (Decoder, EnergyGuard,
-//    with backoff)            cut + check)                                 MQTT, UDP, CSV, health)
+//    with backoff)            cut + check)                                 MQTT, UDP, CSV, HTTP, health)
 //
 // The reader never waits on anything downstream: a slow or dead broker costs queue slots at
 // worst, never bytes off the wire.

@@ -30,6 +30,9 @@ std::vector<OutputMaker> standard_outputs() {
         [](const Config& c, const OutputContext&) {
             return when<CsvSink>(c.csv.enabled, csv_options(c), log_to(LogLevel::warning));
         },
+        [](const Config& c, const OutputContext&) {
+            return when<HttpOutput>(!c.http.listen.empty(), http_options(c), log_to(LogLevel::warning));
+        },
     };
 }
 

@@ -21,7 +21,7 @@ struct OutputContext {
 
 using OutputMaker = std::function<std::unique_ptr<Output>(const Config&, const OutputContext&)>;
 
-// MQTT, UDP, CSV.
+// MQTT, UDP, CSV, HTTP.
 std::vector<OutputMaker> standard_outputs();
 
 // Every maker's output that is on. Throws std::runtime_error naming the setting of the first

@@ -1,6 +1,7 @@
 #include "bridge/ledger/ledger_query.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 
 #include <nlohmann/json.hpp>
@@ -125,6 +126,46 @@ void write_csv(std::ostream& out, const std::vector<LedgerRow>& rows) {
 
 void write_json_lines(std::ostream& out, const std::vector<LedgerRow>& rows) {
     for (const auto& r : rows) out << row_json(r).dump() << '\n';
+}
+
+nlohmann::json rows_json(const std::vector<LedgerRow>& rows) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : rows) out.push_back(row_json(r));
+    return out;
+}
+
+std::optional<LedgerEvery> parse_every(std::string_view text) {
+    if (text == "15min") return LedgerEvery::quarter_hour;
+    if (text == "hour") return LedgerEvery::hour;
+    if (text == "day") return LedgerEvery::day;
+    if (text == "month") return LedgerEvery::month;
+    return std::nullopt;
+}
+
+std::optional<LocalDate> parse_local_day(std::string_view text, Clock::time_point now) {
+    if (text == "today") return local_date(now);
+    if (text == "yesterday") return local_date(local_midnight(local_date(now)) - std::chrono::hours(12));
+    if (text == "month") {
+        LocalDate d = local_date(now);
+        d.day = 1;
+        return d;
+    }
+    LocalDate d;
+    char tail = 0;
+    const std::string owned(text);
+    if (std::sscanf(owned.c_str(), "%4d-%2d-%2d%c", &d.year, &d.month, &d.day, &tail) != 3) return std::nullopt;
+    if (d.year < 1970 || d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31) return std::nullopt;
+    return d;
+}
+
+LedgerRange day_range(std::optional<LocalDate> first, std::optional<LocalDate> last) {
+    LedgerRange range;
+    if (first) range.from = Clock::to_time_t(local_midnight(*first));
+    if (last) {
+        ++last->day;  // the day itself is included (local_midnight normalises the 32nd)
+        range.to = Clock::to_time_t(local_midnight(*last));
+    }
+    return range;
 }
 
 }  // namespace bridge
