@@ -9,6 +9,7 @@ packages=(
   g++ cmake make pkg-config
   libssl-dev libpaho-mqtt-dev libpaho-mqttpp-dev nlohmann-json3-dev libyaml-cpp-dev doctest-dev
   libsqlite3-dev tzdata  # the ledger; tzdata: its tests place local time in Europe/Copenhagen
+  libcpp-httplib-dev libjs-chart.js  # the live page and /metrics (Chart.js is built into the binary)
   mosquitto mosquitto-clients openssl  # openssl: the TLS tests make throw-away certificates
   jq curl python3-yaml shellcheck   # the Home Assistant add-on's entry point and its tests
   dnsmasq-base  # a loopback DNS server for the broker-name tests (the binary only, no service)

@@ -16,15 +16,22 @@
 # STATIC_BUILD_DIR (default build/static-TARGET), JOBS (default 2), BUILD_TYPE (default
 # RelWithDebInfo).
 #
-# The sysroot is Debian bookworm's -dev packages for the target (OpenSSL, Paho MQTT C, yaml-cpp)
-# unpacked with dpkg-deb, not installed: :armel packages cannot sit beside the host's when the
-# host has security updates of the same library that the armel index lacks, and a native build
-# takes nothing from the host's own -dev packages either. Paho C++ comes as a shared library only,
-# so its Debian source (`apt-get source paho.mqtt.cpp`, which needs a deb-src entry: the script
-# adds /etc/apt/sources.list.d/dlms2mqtt-deb-src.sources for the archive the host already uses)
-# is built as a static library into the sysroot. To rebuild the binary against other libraries
-# (for instance a modified glibc, as LGPL-2.1 allows), replace them in the sysroot, or in the
-# compiler's own folders for glibc, and run the build again.
+# The sysroot is Debian bookworm's -dev packages for the target (OpenSSL, Paho MQTT C, yaml-cpp,
+# SQLite) unpacked with dpkg-deb, not installed: :armel packages cannot sit beside the host's when
+# the host has security updates of the same library that the armel index lacks, and a native build
+# takes nothing from the host's own -dev packages either. Two come from Debian's source packages
+# instead (`apt-get source`, which needs a deb-src entry: the script adds
+# /etc/apt/sources.list.d/dlms2mqtt-deb-src.sources for the archive the host already uses):
+# Paho C++, which Debian ships as a shared library only, is built as a static library into the
+# sysroot; and cpp-httplib (the live page and /metrics), whose Debian package splits it into a
+# declaring header and a shared library, is used header-only: the source's own httplib.h, with
+# Debian's patches applied, becomes the sysroot's usr/include/httplib.h (compiled without TLS or
+# compression: the server sends its pre-compressed files itself). Both keep their Debian copyright
+# file in the sysroot's usr/share/doc. The build also reads, from the build machine itself,
+# Chart.js (libjs-chart.js, architecture-independent; built into the binary for the live page).
+# To rebuild the binary against other libraries (for instance a modified glibc, as LGPL-2.1
+# allows), replace them in the sysroot, or in the compiler's own folders for glibc, and run the
+# build again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -55,7 +62,8 @@ toolchain=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/static-linux.cmake" -DDLMS2MQTT_S
 sysroot_packages=(libssl-dev libpaho-mqtt-dev libyaml-cpp-dev libyaml-cpp0.7 libsqlite3-dev)
 
 install_packages() {
-  local tools=(cmake make pkg-config file dpkg-dev nlohmann-json3-dev)
+  # libjs-chart.js: Chart.js, built into the binary (gzip, which compresses it, is Essential).
+  local tools=(cmake make pkg-config file dpkg-dev nlohmann-json3-dev libjs-chart.js)
   if [ "$debarch" = "$host" ]; then
     tools+=(g++)
     qemu=""
@@ -82,7 +90,7 @@ install_packages() {
   # Also when apt's cache does not list the target's packages (an architecture added without an
   # update, or a container's base image without package lists).
   if [ "$updated" = yes ] || ! apt-cache show --no-all-versions "libssl-dev:$debarch" >/dev/null 2>&1 ||
-     [ -z "$(apt-cache showsrc paho.mqtt.cpp 2>/dev/null)" ]; then
+     [ -z "$(apt-cache showsrc paho.mqtt.cpp 2>/dev/null)" ] || [ -z "$(apt-cache showsrc cpp-httplib 2>/dev/null)" ]; then
     $sudo apt-get update -qq
   fi
 }
@@ -98,6 +106,9 @@ wanted_versions() {
   version=$(apt-cache showsrc paho.mqtt.cpp 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1)
   [ -n "$version" ] || die "apt knows no source package paho.mqtt.cpp (no deb-src entry?)"
   echo "paho.mqtt.cpp=$version"
+  version=$(apt-cache showsrc cpp-httplib 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1)
+  [ -n "$version" ] || die "apt knows no source package cpp-httplib (no deb-src entry?)"
+  echo "cpp-httplib=$version"
 }
 
 make_sysroot() {
@@ -127,6 +138,16 @@ make_sysroot() {
   cmake --build "$sysroot.work/paho-build" -j "$jobs" >/dev/null
   cmake --install "$sysroot.work/paho-build" >/dev/null
   install -D -m 644 "$src/debian/copyright" "$sysroot/usr/share/doc/libpaho-mqttpp-dev/copyright"
+
+  step "sysroot: cpp-httplib's header-only httplib.h from Debian's source"
+  (cd "$sysroot.work/src" && apt-get source -qq "$(grep '^cpp-httplib=' <<<"$wanted")" 2>&1 |
+     { grep -vE 'Download is performed unsandboxed|^dpkg-source: info' || true; })
+  src=$(find "$sysroot.work/src" -mindepth 1 -maxdepth 1 -type d -name 'cpp-httplib-*' | head -n 1)
+  [ -f "${src:-/nonexistent}/httplib.h" ] || die "apt-get source cpp-httplib gave no httplib.h"
+  # The whole library, not a split build's declarations: the server's code is in the header.
+  grep -q 'inline bool Server::listen_internal()' "$src/httplib.h" || die "$src/httplib.h is not the header-only httplib.h"
+  install -D -m 644 "$src/httplib.h" "$sysroot/usr/include/httplib.h"
+  install -D -m 644 "$src/debian/copyright" "$sysroot/usr/share/doc/libcpp-httplib-dev/copyright"
   rm -rf "$sysroot.work"
   echo "$wanted" >"$stamp"
 }
