@@ -180,7 +180,9 @@ public:
 private:
     httplib::Server::HandlerResponse admit(const httplib::Request& req, httplib::Response& res) {
         const std::string query = req.get_param_value("token");
-        const PresentedToken presented{req.get_header_value("Authorization"), req.get_header_value("Cookie"), query};
+        const std::string authorization = req.get_header_value("Authorization");
+        const std::string cookie = req.get_header_value("Cookie");
+        const PresentedToken presented{authorization, cookie, query};
         if (!token_.allows(presented)) {
             res.status = 401;
             res.set_header("WWW-Authenticate", "Bearer realm=\"dlms2mqtt\"");
