@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-debug}"
 
-scripts/deps.sh
+# chromium: the live page's test in a real browser; prometheus: promtool checks a live /metrics.
+scripts/deps.sh chromium prometheus
 # WARNINGS_AS_ERRORS=1 (CI) turns compiler warnings into errors.
 cmake --preset "$preset" ${WARNINGS_AS_ERRORS:+-DCMAKE_COMPILE_WARNING_AS_ERROR=ON} >/dev/null
 cmake --build --preset "$preset"
