@@ -43,8 +43,10 @@ install_packages() {
     updated=yes
   fi
   # libc6 and libstdc++6 :arm64 are what the tests run with under qemu (see the toolchain file).
+  # libcpp-httplib-dev:arm64 (the live page and /metrics) brings libssl-dev, zlib1g-dev and
+  # libbrotli-dev :arm64, which its pkg-config file names.
   local wanted=(g++-aarch64-linux-gnu libc6:arm64 libstdc++6:arm64 libssl-dev:arm64 libpaho-mqtt-dev:arm64
-                libpaho-mqttpp-dev:arm64 libyaml-cpp0.7:arm64 libsqlite3-dev:arm64)
+                libpaho-mqttpp-dev:arm64 libyaml-cpp0.7:arm64 libsqlite3-dev:arm64 libcpp-httplib-dev:arm64)
   command -v qemu-aarch64 >/dev/null || command -v qemu-aarch64-static >/dev/null || wanted+=(qemu-user)
   # binfmt_misc's qemu-aarch64 entry, with the F flag that lets it work in chroots too.
   [ -n "$sudo" ] || wanted+=(qemu-user-static binfmt-support)
