@@ -4,7 +4,8 @@
   check_addon.py SOURCE_DIR [OPTIONS.json ...]
 
 SOURCE_DIR is the project root (repository.yaml there, the add-on in ha-addon/dlms2mqtt). Checks:
-the fields the Supervisor requires in config.yaml and build.yaml, every schema element against the
+the fields the Supervisor requires in config.yaml and build.yaml, the live page served through
+ingress only (a sidebar panel, no port published on the host), every schema element against the
 Supervisor's option grammar, the default options against the schema, each OPTIONS.json given (the
 options the entry-point test feeds it) against the schema, and a translation in en and da for every
 option. Prints one line per problem and exits 1 when there is any.
@@ -140,6 +141,7 @@ def check_config(addon_dir, config, version):
     for m in config.get("map") or []:
         if not re.fullmatch(r"(config|homeassistant_config|addon_config|ssl|addons|backup|share|media)(:(rw|ro))?", str(m)):
             problem(where, f"map entry {m!r} is not one the Supervisor knows")
+    check_ingress(where, config)
     schema = config.get("schema")
     if not isinstance(schema, dict) or not schema:
         problem(where, "schema is missing")
@@ -149,6 +151,22 @@ def check_config(addon_dir, config, version):
             problem(f"{where}: schema.{key}", f"{element!r} is not a Supervisor option type")
     check_options(f"{where}: options", schema, config.get("options") or {})
     return schema
+
+
+def check_ingress(where, config):
+    """The live page: through Home Assistant's ingress proxy, which authenticates the user, and no
+    other way (no port of the host mapped to it)."""
+    if config.get("ingress") is not True:
+        problem(where, "ingress must be true: the live page is served through Home Assistant")
+    port = config.get("ingress_port")
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        problem(where, f"ingress_port {port!r} is not a port number (1-65535)")
+    if config.get("ports") or config.get("webui"):
+        problem(where, "ports/webui publish the page on the host, outside Home Assistant's authentication: use ingress only")
+    if not re.fullmatch(r"mdi:[a-z0-9-]+", str(config.get("panel_icon", ""))):
+        problem(where, f"panel_icon {config.get('panel_icon')!r} is not an mdi: icon")
+    if not isinstance(config.get("panel_title"), str) or not config.get("panel_title"):
+        problem(where, "panel_title is missing: the sidebar entry's name")
 
 
 def check_build(addon_dir, config):

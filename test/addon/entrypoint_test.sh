@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The add-on's entry point (ha-addon/dlms2mqtt/dlms2mqtt-addon) against a stand-in Supervisor on
-# 127.0.0.1: the exact DLMS2MQTT_* environment it hands to the daemon, a broker from the options
-# overriding the Supervisor's, clear one-line errors when the Supervisor cannot help, and no secret
-# in its output. The entry point runs under dash, as POSIX sh, with a clean environment.
+# 127.0.0.1: the exact DLMS2MQTT_* environment it hands to the daemon (the live page on config.yaml's
+# ingress_port among it), a broker from the options overriding the Supervisor's, clear one-line
+# errors when the Supervisor cannot help, and no secret in its output. The entry point runs under
+# dash, as POSIX sh, with a clean environment.
 #   entrypoint_test.sh SOURCE_DIR [CASE...]     (CTest runs one case per test)
 set -euo pipefail
 # Without the tools (e.g. a minimal build container) the cases are skipped, not failed.
@@ -21,6 +22,11 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+
+# The live page's address the entry point sets: every interface, on the port ingress proxies to.
+ingress_port=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1], encoding="utf-8"))["ingress_port"])' \
+    "$source_dir/ha-addon/dlms2mqtt/config.yaml")
+HTTP_LISTEN="DLMS2MQTT_HTTP_LISTEN=0.0.0.0:$ingress_port"
 
 # Secrets the output must never show.
 EK=00112233445566778899AABBCCDDEEFF
@@ -109,7 +115,8 @@ case_supervisor_broker() {
         DLMS2MQTT_MQTT_BASE_TOPIC=dlms2mqtt DLMS2MQTT_MQTT_DISCOVERY_PREFIX=homeassistant \
         DLMS2MQTT_UDP_ENABLED=false DLMS2MQTT_UDP_ADDRESS=255.255.255.255 DLMS2MQTT_UDP_PORT=3434 \
         DLMS2MQTT_UDP_FORMAT=json DLMS2MQTT_CSV_ENABLED=true DLMS2MQTT_CSV_INTERVAL=push \
-        DLMS2MQTT_CSV_DIRECTORY=/share/dlms2mqtt DLMS2MQTT_LEDGER_PATH=/data/ledger.sqlite DLMS2MQTT_LOG_LEVEL=info
+        DLMS2MQTT_CSV_DIRECTORY=/share/dlms2mqtt DLMS2MQTT_LEDGER_PATH=/data/ledger.sqlite DLMS2MQTT_LOG_LEVEL=info \
+        "$HTTP_LISTEN"
     [ "$(cat "$work/requests")" = "GET /services/mqtt auth=ok" ] || fail "expected one authorised GET /services/mqtt"
     grep -qF "broker core-mosquitto:1883 from the Supervisor" "$work/err" || fail "no start-up line naming the broker"
 }
@@ -128,7 +135,7 @@ case_options_broker() {
         DLMS2MQTT_MQTT_BASE_TOPIC=home/meter DLMS2MQTT_MQTT_DISCOVERY_PREFIX=homeassistant \
         DLMS2MQTT_UDP_ENABLED=true DLMS2MQTT_UDP_ADDRESS=255.255.255.255 DLMS2MQTT_UDP_PORT=3434 \
         DLMS2MQTT_UDP_FORMAT=legacy DLMS2MQTT_CSV_ENABLED=false DLMS2MQTT_CSV_INTERVAL=push \
-        DLMS2MQTT_LEDGER_PATH=/data/ledger.sqlite DLMS2MQTT_LOG_LEVEL=debug
+        DLMS2MQTT_LEDGER_PATH=/data/ledger.sqlite DLMS2MQTT_LOG_LEVEL=debug "$HTTP_LISTEN"
     [ ! -s "$work/requests" ] || fail "the Supervisor was asked although mqtt_host is set"
 }
 
@@ -182,8 +189,10 @@ case_unreadable_options() {
 }
 
 # The real daemon behind the entry point takes every variable it is handed: it gets past loading
-# its settings and starts (meter and broker are closed loopback ports it keeps retrying), then stops
-# cleanly on SIGTERM. A variable it did not know would stop it at once with exit 1.
+# its settings and starts (meter and broker are closed loopback ports it keeps retrying), serves
+# the live page, then stops cleanly on SIGTERM. A variable it did not know would stop it at once
+# with exit 1. The page listens on a free loopback port here (ADDON_HTTP_LISTEN), not on
+# 0.0.0.0 and the ingress port, which another program on this machine may hold.
 case_daemon_accepts() {
     [ -x "${DLMS2MQTT_BIN:-}" ] || fail "DLMS2MQTT_BIN is not the dlms2mqtt binary"
     start_fake ok
@@ -195,9 +204,11 @@ case_daemon_accepts() {
     options "{\"network_port\": \"tcp://127.0.0.1:$closed\", \"encryption_key\": \"$EK\", \"authentication_key\": \"$AK\",
               \"udp_enabled\": true, \"udp_address\": \"127.0.0.1\", \"udp_format\": \"legacy\", \"baud\": \"9600\",
               \"parity\": \"even\", \"csv_interval\": \"minute\", \"log_level\": \"debug\"}"
+    local http_port
+    http_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     env -i PATH="$PATH" ADDON_OPTIONS="$work/options.json" DLMS2MQTT_EXE="$DLMS2MQTT_BIN" \
         SUPERVISOR_TOKEN="$TOKEN" SUPERVISOR_URL="$fake_url" DLMS2MQTT_HEALTH_FILE="$work/health" \
-        dash "$entry" >"$work/out" 2>"$work/err" &
+        ADDON_HTTP_LISTEN="127.0.0.1:$http_port" dash "$entry" >"$work/out" 2>"$work/err" &
     local pid=$!
     # Started: its start-up line is logged once the settings are loaded (or it exits on an error).
     for _ in $(seq 300); do
@@ -206,6 +217,13 @@ case_daemon_accepts() {
         sleep 0.1
     done
     grep -q "starting" "$work/err" || { wait "$pid" || true; fail "the daemon did not start with the entry point's settings"; }
+    # The page as ingress fetches it: no token (Home Assistant has authenticated the user).
+    local page=""
+    for _ in $(seq 100); do
+        page=$(curl --silent --max-time 5 "http://127.0.0.1:$http_port/" 2>/dev/null) && break
+        sleep 0.1
+    done
+    [[ "$page" == *"<title>dlms2mqtt</title>"* ]] || { kill -TERM "$pid"; wait "$pid" || true; fail "no live page on 127.0.0.1:$http_port"; }
     kill -TERM "$pid"
     status=0
     wait "$pid" || status=$?
