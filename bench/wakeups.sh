@@ -4,6 +4,7 @@
 # (Paho's included) from /proc over SECONDS (default 30) after a settling pause.
 #
 #   bench/wakeups.sh [path/to/dlms2mqtt] [seconds]     default: build/release/bridge/dlms2mqtt, 30
+#   HTTP=1 bench/wakeups.sh ...                        with the HTTP server on (http.listen), no client
 #
 # Prints the wake-ups a second for the whole process and per thread. Goal: at most 4 a second.
 set -euo pipefail
@@ -27,7 +28,9 @@ time.sleep(float(sys.argv[2]))
 track $!
 for _ in $(seq 50); do [ -e "$work/ttyMeter" ] && break; sleep 0.1; done
 
-env $(daemon_env "$port") DLMS2MQTT_SERIAL_PORT="$work/ttyMeter" DLMS2MQTT_LEDGER_PATH="$work/ledger.sqlite" "$BIN" run --config "$(empty_config "$work")" \
+http=()
+[ "${HTTP:-0}" = 1 ] && http=(DLMS2MQTT_HTTP_LISTEN="127.0.0.1:$(free_port)")
+env $(daemon_env "$port") "${http[@]}" DLMS2MQTT_SERIAL_PORT="$work/ttyMeter" DLMS2MQTT_LEDGER_PATH="$work/ledger.sqlite" "$BIN" run --config "$(empty_config "$work")" \
   >"$work/daemon.log" 2>&1 &
 pid=$!
 track "$pid"
@@ -44,7 +47,7 @@ sleep "$seconds"
 after="$(switches)"
 grep -q "MQTT connected" "$work/daemon.log" || { echo "wakeups.sh: the daemon did not connect:" >&2; cat "$work/daemon.log" >&2; exit 1; }
 
-echo "wake-ups a second over ${seconds} s, idle daemon (broker connected, line silent): $BIN"
+echo "wake-ups a second over ${seconds} s, idle daemon (broker connected, line silent${http:+, HTTP server on}): $BIN"
 paste <(echo "$before") <(echo "$after") | awk -v s="$seconds" '
   { d = $4 - $2; total += d; printf "  thread %-16s %6.2f /s\n", $1, d / s }
   END { printf "whole process: %.2f wake-ups a second (goal <= 4)\n", total / s }'

@@ -23,7 +23,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr time_t kIdleSeconds = 2;      // a kept-alive connection with no next request
+constexpr time_t kIdleSeconds = 2;      // a connection that sends no request
 constexpr time_t kTransferSeconds = 5;  // a read or write that makes no progress
 constexpr std::size_t kMaxBody = 1024;  // every route is a GET: no request needs a body
 
@@ -124,6 +124,10 @@ public:
             return new BoundedPool(static_cast<std::size_t>(options_.threads), static_cast<std::size_t>(options_.queued),
                                    stopping_);
         };
+        // One request a connection: while it waits for a kept-alive connection's next request, the
+        // library wakes every 10 ms (a hundred wake-ups a second for each open page). A new
+        // connection every poll on a home network costs less than that.
+        http_.set_keep_alive_max_count(1);
         http_.set_keep_alive_timeout(kIdleSeconds);
         http_.set_read_timeout(kTransferSeconds);
         http_.set_write_timeout(kTransferSeconds);
@@ -141,7 +145,7 @@ public:
             }
             warn_("HTTP: a request failed: " + what);
             res.status = 500;
-            res.set_content("internal error\n", "text/plain; charset=utf-8");
+            send(res, "internal error\n", "text/plain; charset=utf-8");
         });
         for (const auto& asset : page_assets()) {
             http_.Get(std::string(asset.path), [&asset, this](const httplib::Request& req, httplib::Response& res) {
@@ -152,7 +156,7 @@ public:
         http_.Get("/api/state", [this](const httplib::Request&, httplib::Response& res) { state(res); });
         http_.Get("/api/ledger", [this](const httplib::Request& req, httplib::Response& res) { ledger(req, res); });
         http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-            res.set_content(prometheus_text(view_.snapshot(), options_.version), "text/plain; version=0.0.4; charset=utf-8");
+            send(res, prometheus_text(view_.snapshot(), options_.version), "text/plain; version=0.0.4; charset=utf-8");
         });
     }
 
@@ -186,8 +190,8 @@ private:
         if (!token_.allows(presented)) {
             res.status = 401;
             res.set_header("WWW-Authenticate", "Bearer realm=\"dlms2mqtt\"");
-            res.set_content("a token is needed: open the page as /?token=..., or send Authorization: Bearer ...\n",
-                            "text/plain; charset=utf-8");
+            send(res, "a token is needed: open the page as /?token=..., or send Authorization: Bearer ...\n",
+                 "text/plain; charset=utf-8");
             return httplib::Server::HandlerResponse::Handled;
         }
         // A link with ?token= leaves a cookie, so the page's own requests need no token in the URL.
@@ -216,6 +220,17 @@ private:
         res.set_content_provider(bytes.size(), std::string(asset.content_type),
                                  [bytes](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
                                      return sink.write(reinterpret_cast<const char*>(bytes.data()) + offset, length);
+                                 });
+    }
+
+    // A body sent as it is. Debian's library would compress a body with brotli or gzip when the
+    // client accepts it: megabytes of encoder state and most of the CPU time of a poll, for
+    // answers of a few kilobytes on a home network. A content provider is never compressed.
+    static void send(httplib::Response& res, std::string body, const char* content_type) {
+        auto shared = std::make_shared<const std::string>(std::move(body));
+        res.set_content_provider(shared->size(), content_type,
+                                 [shared](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                                     return sink.write(shared->data() + offset, length);
                                  });
     }
 
@@ -261,7 +276,7 @@ private:
 
     static void json_reply(httplib::Response& res, const json& body) {
         res.set_header("Cache-Control", "no-store");
-        res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+        send(res, body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
     }
 
     static void error(httplib::Response& res, int status, const std::string& message) {
