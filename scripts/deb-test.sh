@@ -217,6 +217,34 @@ pushes=$(in_root env DLMS2MQTT_METER_ENCRYPTION_KEY=D340000000000000000000000000
 [ "$pushes" -eq 3 ] || die "decoded $pushes of 3 simulated pushes"
 check "dlms2mqtt --version, and 3 simulated pushes decoded"
 
+# The HTTP server of the installed binary (amd64 and arm64: with Debian's libcpp-httplib0.11, the
+# dependency dpkg-shlibdeps found): `run --replay` at one push a second, its /metrics and page read
+# with the host's curl (a chroot shares the host's network), then stopped by its PID.
+in_root dlms2mqtt simulate --out /tmp/slow.bin --count 60 --fast
+http_port=$((20000 + RANDOM % 30000))
+while (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null; do http_port=$((http_port + 1)); done
+$sudo chroot "$target" env DLMS2MQTT_METER_ENCRYPTION_KEY=D3400000000000000000000000000064 \
+    DLMS2MQTT_METER_AUTHENTICATION_KEY=D3400000000000000000000000000065 DLMS2MQTT_MQTT_ENABLED=false \
+    DLMS2MQTT_LEDGER_PATH=/tmp/ledger.sqlite DLMS2MQTT_METER_PUSH_INTERVAL=1 DLMS2MQTT_HTTP_LISTEN="127.0.0.1:$http_port" \
+    dlms2mqtt run --config /dev/null --replay /tmp/slow.bin >"$cache/http-run-$arch.log" 2>&1 &
+http_pid=$!
+reading='dlms2mqtt_energy_import_joules_total{meter="'
+metrics=""
+for _ in $(seq 60); do
+  metrics=$(curl -fsS --max-time 5 "http://127.0.0.1:$http_port/metrics" 2>/dev/null) || true
+  [[ "$metrics" == *"$reading"* ]] && break
+  sleep 0.5
+done
+page=$(curl -fsS --compressed --max-time 5 "http://127.0.0.1:$http_port/" 2>/dev/null) || true
+$sudo kill -TERM "$http_pid" 2>/dev/null || true
+http_rc=0
+wait "$http_pid" || http_rc=$?
+[[ "$metrics" == *"$reading"* ]] || { cat "$cache/http-run-$arch.log" >&2; die "no meter reading on /metrics"; }
+[[ "$page" == *"<title>dlms2mqtt</title>"* ]] || die "no live page at /"
+[ "$http_rc" -eq 0 ] || { cat "$cache/http-run-$arch.log" >&2; die "run with http.listen exited $http_rc on SIGTERM"; }
+rm -f "$cache/http-run-$arch.log"
+check "run with http.listen: a reading on /metrics and the live page at /, stopped cleanly"
+
 # As the unit runs it: a broken config is one line and exit status 78 (RestartPreventExitStatus).
 set +e
 err=$(in_root sh -c 'printf "mqqt:\n  host: x\n" >> /etc/dlms2mqtt/config.yaml && runuser -u dlms2mqtt -- dlms2mqtt run --config /etc/dlms2mqtt/config.yaml' 2>&1)
