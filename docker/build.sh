@@ -71,9 +71,11 @@ ln -s /etc/ssl/certs "$r/usr/lib/ssl/certs"
 install -d -m 755 "$r/usr/share/zoneinfo"
 tar -C /usr/share/zoneinfo --exclude=./right --exclude=./posix --exclude=./localtime -cf - . | tar -C "$r/usr/share/zoneinfo" -xf -
 # The copyright files of what the image holds: the CA bundle and the libraries in the binary
-# (glibc, GCC's runtime and libstdc++ from the compiler's packages, the rest from the sysroot).
+# (glibc, GCC's runtime and libstdc++ from the compiler's packages, the rest from the sysroot:
+# cpp-httplib's and Paho C++'s from their source packages), and Chart.js, which the binary holds
+# for the live page (libjs-chart.js of this stage, which static-build.sh installs).
 for doc in /usr/share/doc/ca-certificates /usr/share/doc/tzdata /usr/share/doc/libc6-dev* /usr/share/doc/libgcc-12-dev* \
-  /usr/share/doc/libstdc++-12-dev* "$STATIC_SYSROOT"/usr/share/doc/*; do
+  /usr/share/doc/libstdc++-12-dev* /usr/share/doc/libjs-chart.js "$STATIC_SYSROOT"/usr/share/doc/*; do
   [ -f "$doc/copyright" ] || continue
   install -D -m 644 "$doc/copyright" "$r/usr/share/doc/$(basename "$doc")/copyright"
 done
