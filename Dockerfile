@@ -46,7 +46,9 @@ COPY --from=build --chown=10001:10001 /image/data/ /var/lib/
 
 # Settings come from a mounted /etc/dlms2mqtt/config.yaml, from DLMS2MQTT_* variables, or both
 # (the variables win). The daemon touches the health file on every decoded push; /tmp is
-# writable by the user even with a read-only root filesystem and a tmpfs there.
+# writable by the user even with a read-only root filesystem and a tmpfs there. The live page,
+# /metrics and the JSON API are off until DLMS2MQTT_HTTP_LISTEN is set, e.g. to 0.0.0.0:8780 with
+# -p 8780:8780 (DLMS2MQTT_HTTP_TOKEN_FILE for a token); its files, Chart.js too, are in the binary.
 ENV PATH=/usr/local/bin \
     DLMS2MQTT_HEALTH_FILE=/tmp/dlms2mqtt.health \
     DLMS2MQTT_CSV_DIRECTORY=/var/lib/dlms2mqtt/csv
