@@ -200,6 +200,8 @@ TEST_CASE("a wrong type or a value out of range names the line, the value and th
          "3: ledger.capacity.steps: '5, 2' is not a list of rising kW thresholds; use e.g. \"2, 5, 10, 15, 20\""},
         {"ledger:\n  write_interval: 30\n", "2: ledger.write_interval: '30' is not a number of seconds; use 60-3600"},
         {"ledger:\n  capacity:\n    period: day\n", "3: ledger.capacity.period: 'day' is not a capacity period; use hour or 15min"},
+        {"http:\n  listen: 8780\n", "2: http.listen: '8780' has no port; give an address and a port, e.g. 0.0.0.0:8780"},
+        {"http:\n  listen: 0.0.0.0:http\n", "2: http.listen: '0.0.0.0:http' has a port that is not a number from 1 to 65535; give"},
         {"log:\n  level: verbose\n", "2: log.level: 'verbose' is not a log level; use debug, info, warning or error"},
         {"queue:\n  capacity: 0\n", "2: queue.capacity: '0' is not a queue size; use 1-100000"},
         {"meter:\n  push_interval: 1.5\n", "2: meter.push_interval: '1.5' is not a number of seconds; use 1-86400"},
@@ -342,6 +344,24 @@ TEST_CASE("secrets can come from files, with the trailing newline dropped") {
     const std::string msg = load_error("", {{"DLMS2MQTT_METER_ENCRYPTION_KEY_FILE", bad}});
     CHECK(msg.starts_with("DLMS2MQTT_METER_ENCRYPTION_KEY_FILE: must be 32 hex digits (16 bytes), got 30 digits"));
     CHECK_FALSE(contains(msg, std::string(kKeyHex).substr(0, 8)));
+}
+
+TEST_CASE("the HTTP server: off by default, an address and port, a token from the file or a secret file") {
+    TempDir dir;
+    CHECK(load_ok("").http.listen.empty());
+    CHECK(load_ok("", {{"DLMS2MQTT_HTTP_LISTEN", "[::]:8780"}}).http.listen == "[::]:8780");
+    const std::string token = dir.write("token", "correct horse battery staple\n");
+    chmod(token.c_str(), 0600);
+    const std::string file = dir.write("config.yaml", "http:\n  listen: 127.0.0.1:8780\n  token_file: " + token + "\n");
+    const Config c = load_ok(file);
+    CHECK(c.http.listen == "127.0.0.1:8780");
+    CHECK(c.http.token == "correct horse battery staple");
+    CHECK(load_ok("", {{"DLMS2MQTT_HTTP_TOKEN_FILE", token}}).http.token == "correct horse battery staple");
+    const std::string both = load_error(file, {{"DLMS2MQTT_HTTP_TOKEN", "another"}});
+    CHECK(both == file + ":3: http.token_file: is set together with http.token; keep only one of the two");
+    CHECK_FALSE(contains(both, "another"));
+    const std::string missing = load_error("", {{"DLMS2MQTT_HTTP_TOKEN_FILE", (dir / "absent").string()}});
+    CHECK(missing.starts_with("DLMS2MQTT_HTTP_TOKEN_FILE: cannot read " + (dir / "absent").string()));
 }
 
 TEST_CASE("settings that only make sense together are checked after loading") {
