@@ -204,7 +204,7 @@ private:
     }
 
     void serve_asset(const PageAsset& asset, const httplib::Request& req, httplib::Response& res) {
-        const std::string etag = "\"" + options_.version + "-" + std::to_string(asset.plain.size()) + "\"";
+        const std::string etag(asset.etag);
         res.set_header("ETag", etag);
         res.set_header("Cache-Control", "no-cache");  // checked on each load, sent again only when changed
         res.set_header("Vary", "Accept-Encoding");

@@ -11,6 +11,7 @@ namespace bridge {
 struct PageAsset {
     std::string_view path;          // "/", "/app.js", ...
     std::string_view content_type;  // "text/html; charset=utf-8", ...
+    std::string_view etag;          // "\"<MD5 of the file>\"": a browser asks again with it and gets 304
     std::span<const unsigned char> plain;
     std::span<const unsigned char> gzip;
 };
