@@ -17,7 +17,6 @@
 namespace bridge {
 namespace {
 
-constexpr std::array<const char*, kChannels> kChannelNames = {"import", "export", "reactive_import", "reactive_export"};
 // An interval between two pushes longer than this is a gap: its energy is estimated like any
 // other, but it does not count towards the period's mean power.
 constexpr std::int64_t kGapSeconds = 900;
@@ -30,7 +29,7 @@ std::string channel_columns(const std::string& prefix, const std::string& suffix
     std::string out;
     for (std::size_t c = 0; c < kChannels; ++c) {
         if (c) out += ", ";
-        out += prefix + kChannelNames[c] + suffix;
+        out += prefix + kChannelNames[c].database + suffix;
     }
     return out;
 }
@@ -116,7 +115,7 @@ std::string period_upsert_sql() {
     std::string assignments;
     for (std::size_t c = 0; c < kChannels; ++c) {
         for (const char* prefix : {"energy_", "pending_"}) {
-            const std::string name = prefix + std::string(kChannelNames[c]);
+            const std::string name = prefix + std::string(kChannelNames[c].database);
             assignments += name + " = excluded." + name + ", ";
         }
     }

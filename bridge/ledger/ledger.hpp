@@ -42,6 +42,21 @@ inline constexpr std::int64_t kPeriodSeconds = 900;
 enum class Channel : std::size_t { import_active, export_active, import_reactive, export_reactive };
 inline constexpr std::size_t kChannels = 4;
 
+// Each channel's names, in Channel's order: in the database's columns, the readings that feed it
+// (power and register keys of the push), and its column in `dlms2mqtt ledger`.
+struct ChannelNames {
+    const char* database;
+    const char* power_key;
+    const char* register_key;
+    const char* column;
+};
+inline constexpr std::array<ChannelNames, kChannels> kChannelNames = {{
+    {"import", "power_import", "energy_import", "import_kwh"},
+    {"export", "power_export", "energy_export", "export_kwh"},
+    {"reactive_import", "reactive_power_import", "reactive_energy_import", "reactive_import_kvarh"},
+    {"reactive_export", "reactive_power_export", "reactive_energy_export", "reactive_export_kvarh"},
+}};
+
 // One push as the ledger sees it: the meter's clock and whatever of the registers and powers the
 // push carried (wire units: Wh, varh, W, var).
 struct LedgerSample {

@@ -85,14 +85,12 @@ std::vector<LedgerRow> summarise(const std::vector<LedgerPeriod>& periods, Ledge
 
 namespace {
 
-constexpr const char* kColumns[] = {"import_kwh", "export_kwh", "reactive_import_kvarh", "reactive_export_kvarh"};
-
 nlohmann::json row_json(const LedgerRow& r) {
     nlohmann::json j = nlohmann::json::object();
     j["meter"] = r.meter;
     j["start"] = local_iso(Clock::from_time_t(static_cast<std::time_t>(r.start)));
     j["end"] = local_iso(Clock::from_time_t(static_cast<std::time_t>(r.end)));
-    for (std::size_t c = 0; c < kChannels; ++c) j[kColumns[c]] = kilo(r.energy[c]);
+    for (std::size_t c = 0; c < kChannels; ++c) j[kChannelNames[c].column] = kilo(r.energy[c]);
     const auto put = [&](const char* name, std::optional<double> w) {
         if (auto v = watts(w)) j[name] = *v;
         else j[name] = nullptr;
@@ -108,14 +106,14 @@ nlohmann::json row_json(const LedgerRow& r) {
 
 void write_csv(std::ostream& out, const std::vector<LedgerRow>& rows) {
     out << "meter,start,end";
-    for (const char* c : kColumns) out << ',' << c;
+    for (const auto& c : kChannelNames) out << ',' << c.column;
     out << ",power_min_w,power_mean_w,power_max_w,exact\n";
     for (const auto& r : rows) {
         const nlohmann::json j = row_json(r);
         // The same values as the JSON rows, so both formats always agree.
         out << j["meter"].get<std::string>() << ',' << j["start"].get<std::string>() << ','
             << j["end"].get<std::string>();
-        for (const char* c : kColumns) out << ',' << j[c].dump();
+        for (const auto& c : kChannelNames) out << ',' << j[c.column].dump();
         for (const char* c : {"power_min_w", "power_mean_w", "power_max_w"}) {
             out << ',';
             if (!j[c].is_null()) out << j[c].dump();

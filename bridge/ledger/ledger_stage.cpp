@@ -8,11 +8,6 @@
 namespace bridge {
 namespace {
 
-constexpr std::array<const char*, kChannels> kPowerKeys = {"power_import", "power_export", "reactive_power_import",
-                                                           "reactive_power_export"};
-constexpr std::array<const char*, kChannels> kRegisterKeys = {"energy_import", "energy_export",
-                                                              "reactive_energy_import", "reactive_energy_export"};
-
 // `t`'s wall time read as UTC: the local time's seconds, before any zone is applied.
 std::int64_t wall_seconds(const dlms::DateTime& t) {
     std::tm tm = dlms::wall_clock_tm(t);
@@ -78,8 +73,8 @@ std::optional<LedgerSample> ledger_sample(const dlms::Push& push, std::optional<
     for (const dlms::Reading& r : push.readings) {
         if (!r.key.starts_with("power_") && !r.key.starts_with("energy_") && !r.key.starts_with("reactive_")) continue;
         for (std::size_t c = 0; c < kChannels; ++c) {
-            if (!sample.power[c] && r.key == kPowerKeys[c]) sample.power[c] = r.value();
-            if (!sample.energy[c] && r.key == kRegisterKeys[c]) sample.energy[c] = r.value();
+            if (!sample.power[c] && r.key == kChannelNames[c].power_key) sample.power[c] = r.value();
+            if (!sample.energy[c] && r.key == kChannelNames[c].register_key) sample.energy[c] = r.value();
         }
     }
     return sample;
