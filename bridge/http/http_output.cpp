@@ -143,7 +143,7 @@ public:
                 what = x.what();
             } catch (...) {
             }
-            warn_("HTTP: a request failed: " + what);
+            this->warn("HTTP: a request failed: " + what);
             res.status = 500;
             send(res, "internal error\n", "text/plain; charset=utf-8");
         });
@@ -173,7 +173,7 @@ public:
     }
 
     void serve() {
-        if (!http_.listen_after_bind()) warn_("HTTP: the server stopped with an error; the page is gone until a restart");
+        if (!http_.listen_after_bind()) warn("HTTP: the server stopped with an error; the page is gone until a restart");
     }
 
     void stop() {
@@ -274,6 +274,12 @@ private:
         }
     }
 
+    // From any of the server's threads.
+    void warn(const std::string& line) {
+        std::lock_guard lock(warn_mutex_);
+        warn_(line);
+    }
+
     static void json_reply(httplib::Response& res, const json& body) {
         res.set_header("Cache-Control", "no-store");
         send(res, body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
@@ -287,6 +293,7 @@ private:
     HttpOptions options_;
     LiveView& view_;
     AccessToken token_;
+    std::mutex warn_mutex_;
     RateLimitedWarning warn_;
     std::atomic<bool> stopping_{false};
     httplib::Server http_;
