@@ -176,11 +176,14 @@ TEST_CASE("http: the page's files come from the binary, gzip when asked, 304 whe
     CHECK(plain->get_header_value("Content-Encoding").empty());
     CHECK(plain->get_header_value("Content-Security-Policy").find("default-src 'self'") != std::string::npos);
 
-    const auto packed = http.Get("/", {{"Accept-Encoding", "gzip, deflate, br"}});
+    // The gzip bytes as they come (a client library without zlib would refuse them otherwise).
+    auto raw = h.client();
+    raw.set_decompress(false);
+    const auto packed = raw.Get("/", {{"Accept-Encoding", "gzip, deflate, br"}});
     REQUIRE(packed);
     CHECK(packed->get_header_value("Content-Encoding") == "gzip");
-    // The client library inflates it where it was built with zlib; else the gzip bytes arrive.
-    CHECK((packed->body == page || packed->body.starts_with("\x1f\x8b")));
+    CHECK(packed->body.starts_with("\x1f\x8b"));
+    CHECK(packed->body.size() < page.size());
 
     const std::string etag = plain->get_header_value("ETag");
     REQUIRE(!etag.empty());
