@@ -116,7 +116,9 @@ const hourOf = (iso) => iso.slice(11, 16);
 const dayOf = (iso) => String(Number(iso.slice(8, 10)));
 
 async function drawLedger() {
-  if (!live || !live.ledger || !meter) return;
+  // Without the ledger (ledger.enabled: false) there is nothing to draw: no empty charts.
+  for (const id of ['today', 'month', 'day']) $(id).closest('section').hidden = !live.ledger;
+  if (!live.ledger || !meter) return;
   lastLedger = Date.now();
   const [today, month, day] = await Promise.all([
     getJson('api/ledger?every=hour&from=today&to=today'),
