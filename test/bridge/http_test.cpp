@@ -42,17 +42,19 @@ struct HttpRig {
         c.set_read_timeout(10);
         return c;
     }
-    // Writes a frame and waits for its state on MQTT.
-    nlohmann::json push(MeterFeed& meter) {
-        rig.pty.write(meter.next_frame());
-        const auto counter = meter.last_counter();
-        const bool seen = rig.probe->wait_for(
+    // Whether the state of the push with this invocation counter arrives on MQTT within `timeout`.
+    bool published(std::uint32_t counter, std::chrono::milliseconds timeout) {
+        return rig.probe->wait_for(
             [&](const Messages& m) {
                 const auto c = state_counters(m);
                 return !c.empty() && c.back() == counter;
             },
-            kWait);
-        REQUIRE(seen);
+            timeout);
+    }
+    // Writes a frame and waits for its state on MQTT.
+    nlohmann::json push(MeterFeed& meter) {
+        rig.pty.write(meter.next_frame());
+        REQUIRE(published(meter.last_counter(), kWait));
         return json_on(rig.probe->messages(), kStateTopic).back();
     }
 };
@@ -310,13 +312,7 @@ TEST_CASE("http: hostile clients are refused and every push is still published o
         h.rig.pty.write(meter.next_frame());
         const auto counter = meter.last_counter();
         // On time: published within 5 s of reaching the serial line (the meter pushes every 10 s).
-        const bool seen = h.rig.probe->wait_for(
-            [&](const Messages& m) {
-                const auto c = state_counters(m);
-                return !c.empty() && c.back() == counter;
-            },
-            5s);
-        CHECK_MESSAGE(seen, "push " << counter << " not published within 5 s during the attack");
+        CHECK_MESSAGE(h.published(counter, 5s), "push " << counter << " not published within 5 s during the attack");
         most_files = std::max(most_files, open_files(pid));
         std::this_thread::sleep_until(started + 2s);
     }
